@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration tests share one engine: run files one at a time on the 2-core CI machine.
     fileParallelism: false,
     reporters: ['default'],
+    // oclif writes through console.log; @oclif/test captures process.stdout, so vitest must not intercept.
+    disableConsoleIntercept: true,
   },
 });

@@ -17,7 +17,14 @@ export async function main(args: string[] = process.argv.slice(2), invokedAs?: s
     process.stdout.write(`${JSON.stringify(metadataJson, null, 2)}\n`);
     return;
   }
-  const [{ COMMANDS }, { complete }] = await Promise.all([import('./commands/index'), import('./plugin/complete')]);
+  // Inside the executable oclif's `require(target | package.json)` is answered from here (scripts/build-sea.mjs).
+  const virtual: Record<string, () => unknown> = { pjson: () => pjson };
+  (globalThis as { __coredataVirtualModules?: unknown }).__coredataVirtualModules = virtual;
+  const [{ COMMANDS }, { complete }] = await Promise.all([
+    import('./commands/index'),
+    import('./plugin/complete'),
+  ]);
+  virtual.commands = () => ({ COMMANDS });
   if (inv.kind === 'complete') {
     process.stdout.write(complete(inv.words, COMMANDS));
     return;
@@ -32,7 +39,9 @@ export async function main(args: string[] = process.argv.slice(2), invokedAs?: s
       : invokedAs && /^docker-core-?data$/.test(invokedAs)
         ? invokedAs
         : STANDALONE_NAME;
-  const { execute } = await import('@oclif/core');
+  const { execute, settings } = await import('@oclif/core');
+  // We always run compiled code; never let NODE_ENV=development|test make oclif look for ts-node.
+  settings.enableAutoTranspile = false;
   await execute({
     args: inv.argv,
     loadOptions: {

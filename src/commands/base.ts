@@ -5,23 +5,38 @@ import { ExitCode, isCoreDataError } from '../errors';
 import { runtimeContext } from '../plugin/context';
 
 /** `--json`: exactly one JSON document on stdout; progress and logs go to stderr. */
-export const jsonFlag = Flags.boolean({ description: 'Print one JSON document on stdout and nothing else there.' });
+export const jsonFlag = Flags.boolean({
+  description: 'Print one JSON document on stdout and nothing else there.',
+});
 
 /** The compose project flags, named as docker compose names them (DESIGN §3). */
 export const composeFlags = {
   file: Flags.string({
     char: 'f',
     multiple: true,
-    description: 'Compose file (repeatable, merged in order; default: compose.yaml… in the project directory, or COMPOSE_FILE).',
+    description:
+      'Compose file (repeatable, merged in order; default: compose.yaml… in the project directory, or COMPOSE_FILE).',
   }),
-  'project-directory': Flags.string({ description: 'Project directory (default: the first compose file’s directory).' }),
-  'project-name': Flags.string({ char: 'p', description: 'Project name (default: COMPOSE_PROJECT_NAME, `name:`, or the directory name).' }),
-  'env-file': Flags.string({ multiple: true, description: 'Env file for interpolation (repeatable; default: .env in the project directory).' }),
-  profile: Flags.string({ multiple: true, description: 'Activate a compose profile (repeatable; default: COMPOSE_PROFILES).' }),
+  'project-directory': Flags.string({
+    description: 'Project directory (default: the first compose file’s directory).',
+  }),
+  'project-name': Flags.string({
+    char: 'p',
+    description: 'Project name (default: COMPOSE_PROJECT_NAME, `name:`, or the directory name).',
+  }),
+  'env-file': Flags.string({
+    multiple: true,
+    description: 'Env file for interpolation (repeatable; default: .env in the project directory).',
+  }),
+  profile: Flags.string({
+    multiple: true,
+    description: 'Activate a compose profile (repeatable; default: COMPOSE_PROFILES).',
+  }),
   resolver: Flags.string({
     options: ['auto', 'builtin', 'docker'],
     default: 'builtin',
-    description: 'How to read the project: the built-in loader, `docker compose config`, or auto (docker when available).',
+    description:
+      'How to read the project: the built-in loader, `docker compose config`, or auto (docker when available).',
   }),
 };
 
@@ -81,13 +96,16 @@ export abstract class BaseCommand extends Command {
     // oclif's own parse errors (unknown flag, missing arg) are usage errors.
     if (err instanceof Errors.CLIError && (err.oclif?.exit ?? 2) === 2) {
       process.stderr.write(`Error: ${err.message}\n`);
-      process.stderr.write(`Hint: see \`${this.config.bin} ${this.id ?? ''} --help\`\n`.replace(/ +--help/, ' --help'));
+      process.stderr.write(
+        `Hint: see \`${this.config.bin} ${this.id ?? ''} --help\`\n`.replace(/ +--help/, ' --help'),
+      );
       this.exit(ExitCode.usage);
     }
     const debug = Boolean(process.env.DEBUG) || runtimeContext().globals.debug;
     process.stderr.write(`Error: ${err.message}\n`);
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-    else process.stderr.write('Hint: run again with DEBUG=1 (or `docker -D coredata …`) for the stack trace\n');
+    else
+      process.stderr.write('Hint: run again with DEBUG=1 (or `docker -D coredata …`) for the stack trace\n');
     this.exit(ExitCode.failure);
   }
 }

@@ -7,7 +7,8 @@ export default class Version extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Version);
-    if (flags.json) this.printJson({ version: this.config.version, node: process.version, arch: process.arch });
+    if (flags.json)
+      this.printJson({ version: this.config.version, node: process.version, arch: process.arch });
     else this.log(`docker coredata ${this.config.version}`);
   }
 }

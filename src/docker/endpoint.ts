@@ -77,10 +77,7 @@ function readFileIfExists(file: string): string | undefined {
 }
 
 /** A named context's endpoint and TLS material, as `docker context create` stores them. */
-export function contextEndpoint(
-  dir: string,
-  name: string,
-): { host: string; tls?: TlsMaterial } | undefined {
+export function contextEndpoint(dir: string, name: string): { host: string; tls?: TlsMaterial } | undefined {
   const id = contextId(name);
   const raw = readJson(path.join(dir, 'contexts', 'meta', id, 'meta.json'));
   if (raw === undefined) return undefined;
@@ -146,11 +143,21 @@ export function resolveEndpoint(
       throw new UsageError('conflicting options: either specify --host or --context, not both');
     }
     if (globals.host.length > 1) throw new UsageError('specify only one -H');
-    return { host: globals.host[0] as string, source: 'flag --host', tls: flagTls(globals, env, dir), configDir: dir };
+    return {
+      host: globals.host[0] as string,
+      source: 'flag --host',
+      tls: flagTls(globals, env, dir),
+      configDir: dir,
+    };
   }
   if (globals.context) return fromContext(globals.context, 'flag --context', dir, globals, env);
   if (env.DOCKER_HOST) {
-    return { host: env.DOCKER_HOST, source: 'env DOCKER_HOST', tls: flagTls(globals, env, dir), configDir: dir };
+    return {
+      host: env.DOCKER_HOST,
+      source: 'env DOCKER_HOST',
+      tls: flagTls(globals, env, dir),
+      configDir: dir,
+    };
   }
   if (env.DOCKER_CONTEXT) return fromContext(env.DOCKER_CONTEXT, 'env DOCKER_CONTEXT', dir, globals, env);
   const cfg = DockerConfigFile.safeParse(readJson(path.join(dir, 'config.json')) ?? {});
