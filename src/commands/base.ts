@@ -1,6 +1,6 @@
 import { Command, Errors, Flags, Interfaces } from '@oclif/core';
 import type { ProjectOptions, Resolver } from '../compose/model';
-import { connectEngine, type Engine } from '../docker/engine';
+import type { Engine } from '../docker/engine';
 import { ExitCode, isCoreDataError } from '../errors';
 import { runtimeContext } from '../plugin/context';
 
@@ -71,7 +71,9 @@ export abstract class BaseCommand extends Command {
     return runtimeContext().signal;
   }
 
-  protected engine(): Promise<Engine> {
+  /** Connects (and pings) the engine; loaded lazily so commands that need none start fast. */
+  protected async engine(): Promise<Engine> {
+    const { connectEngine } = await import('../docker/engine');
     return connectEngine(runtimeContext().globals);
   }
 

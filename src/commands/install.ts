@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Flags } from '@oclif/core';
-import { configDir } from '../docker/endpoint';
+import { configDir } from '../docker/config-dir';
 import { runtimeContext } from '../plugin/context';
 import { BaseCommand, jsonFlag } from './base';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { DockerGlobals } from '../plugin/argv';
 import { PLUGIN_FILE } from '../plugin/metadata';
 import { connectEngine } from './engine';
-import { configDir } from './endpoint';
+import { configDir } from './config-dir';
 
 /** `doctor --json` output; exported so a test pins the contract. */
 export const DoctorReport = z.object({

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors';
 import type { DockerGlobals } from '../plugin/argv';
+import { configDir } from './config-dir';
+
+export { configDir };
 
 /** Where the engine endpoint came from, in the docker CLI's order of precedence. */
 export type EndpointSource =
@@ -45,10 +47,6 @@ const ContextMeta = z.object({
     docker: z.object({ Host: z.string(), SkipTLSVerify: z.boolean().optional() }).passthrough(),
   }),
 });
-
-export function configDir(globals: DockerGlobals, env: NodeJS.ProcessEnv): string {
-  return globals.config ?? env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker');
-}
 
 function readJson(file: string): unknown {
   try {

@@ -31,7 +31,6 @@ if ! have coredata-test/postgres:15; then
     -c 'ENV LANG=C.UTF-8' \
     -c 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
     -c 'CMD ["postgres"]' \
-    -c 'STOPSIGNAL SIGINT' \
     -c 'EXPOSE 5432' \
     - coredata-test/postgres:15 >/dev/null
   echo "built coredata-test/postgres:15" >&2
