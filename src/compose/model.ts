@@ -33,6 +33,12 @@ export const ServiceVolume = z.object({
   source: z.string().optional(),
   target: z.string(),
   read_only: z.boolean().optional(),
+  /** bind options: `create_host_path` (short syntax), `propagation`, `selinux` (z/Z) */
+  bind: z.record(z.string(), z.unknown()).optional(),
+  /** volume options: `nocopy`, `subpath` */
+  volume: z.record(z.string(), z.unknown()).optional(),
+  /** tmpfs options: `size`, `mode` */
+  tmpfs: z.record(z.string(), z.unknown()).optional(),
 });
 export type ServiceVolume = z.infer<typeof ServiceVolume>;
 
@@ -71,6 +77,8 @@ export const ComposeService = z.object({
   init: z.boolean().optional(),
   /** where the service is defined (first file that defines it) */
   source: SourceLocation,
+  /** every other attribute of the service (ports, ipc, devices, x-*, …), after interpolation and merging */
+  extra: z.record(z.string(), z.unknown()).optional(),
 });
 export type ComposeService = z.infer<typeof ComposeService>;
 
@@ -82,14 +90,22 @@ export const ComposeProject = z.object({
   files: z.array(z.string()),
   services: z.record(z.string(), ComposeService),
   /** named volumes / networks declared at top level (unprefixed name → external?) */
-  volumes: z.record(z.string(), z.object({ external: z.boolean().default(false), name: z.string().optional() })),
-  networks: z.record(z.string(), z.object({ external: z.boolean().default(false), name: z.string().optional() })),
+  volumes: z.record(
+    z.string(),
+    z.object({ external: z.boolean().default(false), name: z.string().optional() }),
+  ),
+  networks: z.record(
+    z.string(),
+    z.object({ external: z.boolean().default(false), name: z.string().optional() }),
+  ),
   /** top-level `x-*` extension fields, as written (after interpolation) */
   extensions: z.record(z.string(), z.unknown()),
   /** profiles that are active (from --profile / COMPOSE_PROFILES) */
   activeProfiles: z.array(z.string()),
   /** the environment used for interpolation (process env over .env / --env-file) */
   environment: z.record(z.string(), z.string()),
+  /** what compose would warn about (unset variables, obsolete `version`, truncated commands) */
+  warnings: z.array(z.string()).optional(),
 });
 export type ComposeProject = z.infer<typeof ComposeProject>;
 
