@@ -14,6 +14,8 @@ export const composeFlags = {
   file: Flags.string({
     char: 'f',
     multiple: true,
+    // `status -f a.yml postgres`: one value per -f, so positional service names stay arguments.
+    multipleNonGreedy: true,
     description:
       'Compose file (repeatable, merged in order; default: compose.yaml… in the project directory, or COMPOSE_FILE).',
   }),

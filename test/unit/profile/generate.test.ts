@@ -1,0 +1,269 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  allowedNames,
+  capSet,
+  ENOSYS,
+  ENOSYS_PROBES,
+  findExcess,
+  generateProfile,
+  readProfile,
+  ruleApplies,
+  runtimeBaseline,
+  SeccompProfile,
+  syscallNames,
+} from '../../../src/profile';
+import { parseTraceSession, syscallUsers } from '../../../src/trace/parser';
+
+const ROOT = join(__dirname, '../../..');
+const DEFAULT = readProfile(join(ROOT, 'seccomp/docker-default.json'));
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const defaultNames = [...new Set((DEFAULT.syscalls ?? []).flatMap((r) => r.names ?? []))];
+const UNIVERSE = [
+  ...new Set([
+    ...defaultNames,
+    ...syscallNames('x86_64'),
+    ...syscallNames('x86'),
+    ...syscallNames('aarch64'),
+  ]),
+  'syscall_0x3e7',
+  '????',
+  'not_a_syscall',
+];
+const CAPS = [
+  ...new Set(
+    (DEFAULT.syscalls ?? []).flatMap((r) => [...(r.includes?.caps ?? []), ...(r.excludes?.caps ?? [])]),
+  ),
+  'CAP_NET_ADMIN',
+  'NET_BIND_SERVICE',
+  'chown',
+];
+
+/** Names the default lets through for these caps on some arch/kernel (its other conditions kept). */
+function defaultAllows(caps: string[]): Set<string> {
+  const set = capSet(caps);
+  return new Set(
+    (DEFAULT.syscalls ?? [])
+      .filter((r) => r.action === 'SCMP_ACT_ALLOW' && ruleApplies(r, { caps: set }))
+      .flatMap((r) => r.names ?? []),
+  );
+}
+
+function pick<T>(r: () => number, xs: readonly T[], p: number): T[] {
+  return xs.filter(() => r() < p);
+}
+
+describe('generateProfile: properties over random traces and capability sets', () => {
+  const TRIALS = 150;
+  it(`${TRIALS} random inputs: valid, within the default, observed kept, deterministic`, () => {
+    for (let seed = 1; seed <= TRIALS; seed++) {
+      const r = rng(seed);
+      const observed = pick(r, UNIVERSE, r() * 0.5);
+      const caps = r() < 0.05 ? ['ALL'] : pick(r, CAPS, r() * 0.3);
+      const noNewPrivileges = r() < 0.5;
+      const { profile, report } = generateProfile({
+        observed,
+        caps,
+        noNewPrivileges,
+        defaultProfile: DEFAULT,
+      });
+      const ctx = `seed ${seed} caps ${caps.join(',')}`;
+
+      expect(SeccompProfile.safeParse(profile).success, ctx).toBe(true);
+      expect(findExcess(profile, DEFAULT, { caps }), ctx).toEqual([]);
+      expect(findExcess(profile, DEFAULT, { caps, arch: 'arm64' }), ctx).toEqual([]);
+
+      const allowed = new Set(allowedNames(profile));
+      const permitted = defaultAllows(caps);
+      for (const name of observed)
+        if (permitted.has(name)) expect(allowed.has(name), `${ctx}: ${name}`).toBe(true);
+      for (const name of observed) {
+        const accounted =
+          allowed.has(name) || report.refused.some((x) => x.name === name) || report.unknown.includes(name);
+        expect(accounted, `${ctx}: ${name}`).toBe(true);
+      }
+      expect(report.allowed.map((a) => a.name)).toEqual([...allowed].sort());
+
+      // same input in another order, with duplicates, as a Set: same bytes out
+      const shuffled = [...observed, ...observed.slice(0, 3)].sort(() => r() - 0.5);
+      const again = generateProfile({
+        observed: new Set(shuffled),
+        caps: [...caps].reverse(),
+        noNewPrivileges,
+        defaultProfile: DEFAULT,
+      });
+      expect(JSON.stringify(again.profile), ctx).toBe(JSON.stringify(profile));
+      expect(JSON.stringify(again.report)).toBe(JSON.stringify(report));
+
+      for (const rule of profile.syscalls ?? []) {
+        expect(rule.names, ctx).toEqual([...rule.names!].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      }
+      const enosysRule = (profile.syscalls ?? []).find(
+        (s) => s.action === 'SCMP_ACT_ERRNO' && s.errnoRet === ENOSYS,
+      );
+      const expectedEnosys = ENOSYS_PROBES.filter((n) => !allowed.has(n));
+      expect(enosysRule?.names ?? [], ctx).toEqual(expectedEnosys);
+    }
+  });
+});
+
+describe('generateProfile: shape of the output', () => {
+  it('refuses with EPERM, covers amd64 (+x86, x32) and arm64 (+arm)', () => {
+    const { profile } = generateProfile({
+      observed: ['read'],
+      caps: [],
+      noNewPrivileges: true,
+      defaultProfile: DEFAULT,
+    });
+    expect(profile.defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect(profile.defaultErrnoRet).toBe(1);
+    expect(profile.archMap).toEqual([
+      { architecture: 'SCMP_ARCH_X86_64', subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] },
+      { architecture: 'SCMP_ARCH_AARCH64', subArchitectures: ['SCMP_ARCH_ARM'] },
+    ]);
+  });
+
+  it("keeps the default's conditions: clone masked, socket families, personality values, arch-only calls", () => {
+    const { profile } = generateProfile({
+      observed: ['clone', 'socket', 'personality', 'arch_prctl', 'ptrace', 'bpf'],
+      caps: [],
+      noNewPrivileges: true,
+      defaultProfile: DEFAULT,
+    });
+    const rulesFor = (n: string) => (profile.syscalls ?? []).filter((s) => s.names?.includes(n));
+    const clone = rulesFor('clone');
+    expect(clone.length).toBe(2);
+    expect(
+      clone.every((c) => c.args?.[0]?.op === 'SCMP_CMP_MASKED_EQ' && c.args[0].value === 2114060288),
+    ).toBe(true);
+    expect(rulesFor('socket').map((s) => s.args)).toHaveLength(3);
+    expect(rulesFor('personality')).toHaveLength(5);
+    expect(rulesFor('arch_prctl')[0]?.includes?.arches).toEqual(['amd64', 'x32']);
+    expect(rulesFor('ptrace')[0]?.includes?.minKernel).toBe('4.8');
+    expect(rulesFor('bpf')).toEqual([]);
+  });
+
+  it('allows caps-gated calls for a service that has the cap, with the cap condition kept', () => {
+    const { profile, report } = generateProfile({
+      observed: ['bpf', 'clone', 'unshare'],
+      caps: ['bpf', 'NET_ADMIN'],
+      noNewPrivileges: true,
+      defaultProfile: DEFAULT,
+    });
+    const bpf = (profile.syscalls ?? []).filter((s) => s.names?.includes('bpf'));
+    expect(bpf).toEqual([{ names: ['bpf'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_BPF'] } }]);
+    expect(report.refused).toEqual([
+      { name: 'unshare', reason: "Docker's default allows it only with CAP_SYS_ADMIN" },
+    ]);
+    expect(report.caps).toEqual(['CAP_BPF', 'CAP_NET_ADMIN']);
+  });
+
+  it('answers probed calls with ENOSYS unless allowed', () => {
+    const { profile, report } = generateProfile({
+      observed: ['statx', 'clone3'],
+      caps: [],
+      noNewPrivileges: true,
+      defaultProfile: DEFAULT,
+    });
+    expect(report.enosys).toEqual(['clone3', 'close_range', 'faccessat2', 'openat2']);
+    expect(report.refused.map((r) => r.name)).toEqual(['clone3']);
+    expect(profile.syscalls?.at(-1)).toEqual({
+      names: ['clone3', 'close_range', 'faccessat2', 'openat2'],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: 38,
+    });
+    expect(allowedNames(profile)).toContain('statx');
+  });
+
+  it('adds cross-arch equivalents so an amd64 trace works on arm64 and 32-bit', () => {
+    const { report } = generateProfile({
+      observed: ['open', 'stat', 'dup2', 'poll', 'fork', 'getdents', 'lseek', 'mmap', 'getuid'],
+      caps: [],
+      noNewPrivileges: true,
+      defaultProfile: DEFAULT,
+      runtimeBaseline: false,
+    });
+    const names = report.allowed.map((a) => a.name);
+    for (const n of [
+      'openat',
+      'newfstatat',
+      'dup3',
+      'ppoll',
+      'clone',
+      'getdents64',
+      '_llseek',
+      'mmap2',
+      'getuid32',
+      'fstatat64',
+      'stat64',
+    ]) {
+      expect(names).toContain(n);
+    }
+    expect(report.allowed.find((a) => a.name === 'openat')?.reasons).toEqual([
+      { kind: 'equivalent', of: ['open'] },
+    ]);
+  });
+
+  it('reports who needed each call, and why the baseline is there', () => {
+    const { report } = generateProfile({
+      observed: ['read', 'capset'],
+      observedBy: { read: ['/bin/sh', '/bin/cat'] },
+      caps: [],
+      noNewPrivileges: false,
+      defaultProfile: DEFAULT,
+    });
+    const read = report.allowed.find((a) => a.name === 'read');
+    expect(read?.reasons[0]).toEqual({ kind: 'observed', executables: ['/bin/cat', '/bin/sh'] });
+    const capset = report.allowed.find((a) => a.name === 'capset')!;
+    expect(capset.reasons.map((r) => r.kind)).toEqual(['observed', 'baseline']);
+    expect(report.unknown).toEqual([]);
+  });
+
+  it('the baseline without no-new-privileges contains the one with it, plus runc setup calls', () => {
+    const nnp = new Set(runtimeBaseline(true).map((e) => e.name));
+    const full = new Set(runtimeBaseline(false).map((e) => e.name));
+    for (const n of nnp) expect(full.has(n)).toBe(true);
+    for (const n of ['capset', 'capget', 'setgroups', 'setgid', 'setuid', 'prctl', 'chdir']) {
+      expect(nnp.has(n)).toBe(false);
+      expect(full.has(n)).toBe(true);
+    }
+    for (const n of ['execve', 'futex', 'fstatfs', 'openat', 'write', 'close']) expect(nnp.has(n)).toBe(true);
+    const { profile } = generateProfile({
+      observed: [],
+      caps: [],
+      noNewPrivileges: false,
+      defaultProfile: DEFAULT,
+    });
+    expect(allowedNames(profile)).toEqual(expect.arrayContaining([...full]));
+  });
+
+  it('real traces: busybox and postgres profiles stay within the default', async () => {
+    for (const dir of ['busybox/ff', 'postgres']) {
+      const path = join(ROOT, 'test/fixtures/traces', dir);
+      const { merged } = await parseTraceSession(readdirSync(path).map((f) => join(path, f)));
+      const { profile, report } = generateProfile({
+        observed: Object.keys(merged.syscalls),
+        observedBy: syscallUsers(merged),
+        caps: [],
+        noNewPrivileges: true,
+        defaultProfile: DEFAULT,
+      });
+      expect(findExcess(profile, DEFAULT, { caps: [] })).toEqual([]);
+      expect(report.unknown).toEqual([]);
+      if (dir === 'postgres') expect(report.refused).toEqual([]);
+      else expect(report.refused.map((r) => r.name)).toEqual(['sethostname', 'unshare']);
+    }
+  });
+});
