@@ -1,7 +1,4 @@
 import { Args } from '@oclif/core';
-import { resolveProject, selectServices } from '../compose';
-import { projectStatus, StatusReport } from '../policy';
-import { renderJson, renderStatusTable } from '../report';
 import { BaseCommand, composeFlags, jsonFlag, projectOptions } from './base';
 
 export default class Status extends BaseCommand {
@@ -20,6 +17,11 @@ export default class Status extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Status);
+    const [
+      { resolveProject, selectServices },
+      { projectStatus, StatusReport },
+      { renderJson, renderStatusTable },
+    ] = await Promise.all([import('../compose'), import('../policy'), import('../report')]);
     const opts = projectOptions(flags);
     const { project, note } = await resolveProject(opts, opts.resolver);
     if (note) this.note(note);

@@ -1,8 +1,5 @@
 import { Flags } from '@oclif/core';
-import { resolveProject } from '../compose';
 import { ExitCode } from '../errors';
-import { verifyProject, VerifyReport } from '../policy';
-import { renderJson, renderVerifyTable, toSarif, writeSarif } from '../report';
 import { BaseCommand, composeFlags, jsonFlag, projectOptions } from './base';
 
 export default class Verify extends BaseCommand {
@@ -26,6 +23,12 @@ Exit codes: 0 compliant, 1 findings of severity error, 2 bad input.`;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Verify);
+    // Loaded here, not at the top: every command's start-up pays for what the command map imports.
+    const [
+      { resolveProject },
+      { verifyProject, VerifyReport },
+      { renderJson, renderVerifyTable, toSarif, writeSarif },
+    ] = await Promise.all([import('../compose'), import('../policy'), import('../report')]);
     const opts = projectOptions(flags);
     const { project, note } = await resolveProject(opts, opts.resolver);
     if (note) this.note(note);
