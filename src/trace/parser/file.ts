@@ -1,19 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { basename, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { basename } from 'node:path';
 import { TraceParser, type TraceParserOptions } from './parser';
 import { linkForks, mergeSummaries, type TraceFileSummary } from './summary';
 
 /** Read size; two buffers of it alternate so the next read runs while this one is scanned. */
 export const READ_CHUNK_BYTES = 2 << 20;
-/**
- * Below this many bytes in total, worker threads cost more than they save: each one warms its own
- * JIT (~0.1 s), and on this 2-core machine 2 threads parsed 460 MB only 1.2× faster than one.
- */
-const PARALLEL_MIN_BYTES = 1 << 30;
-const MAX_WORKERS = 8;
 
 /** The pid of a `-ff` output file (`PREFIX.<pid>`), or undefined. */
 export function pidFromTraceFileName(path: string): number | undefined {
@@ -33,17 +24,21 @@ export async function parseTraceFile(
   const parser = new TraceParser({ source: path, pid: pidFromTraceFileName(path), ...options });
   const file = await open(path, 'r');
   const buffers = [takeBuffer(), takeBuffer()] as const;
+  let pending: Promise<{ bytesRead: number; buffer: Buffer }> | undefined;
   try {
     let which = 0;
-    let pending = file.read(buffers[0], 0, READ_CHUNK_BYTES, null);
+    pending = file.read(buffers[0], 0, READ_CHUNK_BYTES, null);
     for (;;) {
       const { bytesRead, buffer } = await pending;
+      pending = undefined;
       if (bytesRead === 0) break;
       which ^= 1;
       pending = file.read(buffers[which]!, 0, READ_CHUNK_BYTES, null);
       parser.push(buffer.subarray(0, bytesRead));
     }
   } finally {
+    // no read may still be filling a buffer that goes back to the pool
+    await pending?.catch(() => undefined);
     await file.close();
     for (const b of buffers) if (bufferPool.length < MAX_POOLED) bufferPool.push(b);
   }
@@ -79,74 +74,17 @@ export function parseTraceText(
 
 export type SharedParserOptions = Omit<TraceParserOptions, 'source' | 'pid'>;
 
-export interface ParseFilesOptions extends SharedParserOptions {
-  /**
-   * worker threads: by default one per core (at most 8) once the input is large enough to pay for
-   * them; an explicit number > 1 always uses that many; 1 = this thread only
-   */
-  concurrency?: number;
-}
-
-/** Worker script next to this module (absent when bundled, or when running from the TS sources). */
-function workerScript(): string | undefined {
-  const dir = typeof __dirname === 'string' ? __dirname : undefined;
-  const path = dir ? join(dir, 'worker.js') : undefined;
-  return path && existsSync(path) ? path : undefined;
-}
-
 /**
- * Parses many files, one summary per path in the same order. Large inputs are spread over worker
- * threads (each file stays whole in one thread, largest first to the least loaded one).
+ * Parses many files, one summary per path in the same order, one file at a time. (Worker threads
+ * were tried: on the 2-core machines here they were slower than one thread below 1 GB of traces.)
  */
 export async function parseTraceFiles(
   paths: readonly string[],
-  options: ParseFilesOptions = {},
+  options: SharedParserOptions = {},
 ): Promise<TraceFileSummary[]> {
-  const { concurrency, ...parserOptions } = options;
-  const sizes = paths.map((p) => {
-    try {
-      return statSync(p).size;
-    } catch {
-      return 0;
-    }
-  });
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const workers = Math.min(concurrency ?? Math.min(availableParallelism(), MAX_WORKERS), paths.length);
-  const script = workerScript();
-  const worthIt = concurrency !== undefined ? concurrency > 1 : total >= PARALLEL_MIN_BYTES;
-  if (workers <= 1 || !worthIt || !script) {
-    const out: TraceFileSummary[] = [];
-    for (const p of paths) out.push(await parseTraceFile(p, parserOptions));
-    return out;
-  }
-  // longest processing time first: biggest file to the least loaded worker
-  const order = paths.map((_, k) => k).sort((a, b) => sizes[b]! - sizes[a]!);
-  const shares = Array.from({ length: workers }, () => ({ load: 0, indexes: [] as number[] }));
-  for (const k of order) {
-    const share = shares.reduce((min, s) => (s.load < min.load ? s : min));
-    share.load += sizes[k]!;
-    share.indexes.push(k);
-  }
-  const results: TraceFileSummary[] = new Array(paths.length);
-  await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<void>((resolve, reject) => {
-          const worker = new Worker(script, {
-            workerData: { paths: share.indexes.map((k) => paths[k]), options: parserOptions },
-          });
-          worker.once('message', (summaries: TraceFileSummary[]) => {
-            summaries.forEach((s, n) => (results[share.indexes[n]!] = s));
-            resolve();
-          });
-          worker.once('error', reject);
-          worker.once('exit', (code) =>
-            code === 0 ? resolve() : reject(new Error(`parser worker exit ${code}`)),
-          );
-        }),
-    ),
-  );
-  return results;
+  const out: TraceFileSummary[] = [];
+  for (const p of paths) out.push(await parseTraceFile(p, options));
+  return out;
 }
 
 export interface TraceSession {
@@ -162,7 +100,7 @@ export interface TraceSession {
  */
 export async function parseTraceSession(
   paths: readonly string[],
-  options: ParseFilesOptions = {},
+  options: SharedParserOptions = {},
 ): Promise<TraceSession> {
   const files = linkForks(await parseTraceFiles([...paths].sort(), options));
   return { files, merged: mergeSummaries(files) };

@@ -8,7 +8,6 @@ export {
   parseTraceText,
   pidFromTraceFileName,
   READ_CHUNK_BYTES,
-  type ParseFilesOptions,
   type SharedParserOptions,
   type TraceSession,
 } from './file';

@@ -111,6 +111,8 @@ const RAW_NAME = -2;
 const MAX_NAME_BYTES = 64;
 const FNV_PRIME = 0x01000193;
 const FNV_SEED = 0x811c9dc5 | 0;
+/** execve and the fork family get the first ids; anything at or above this is a plain call */
+const SPECIAL_IDS = 5;
 
 /**
  * Interned syscall names. A name is looked up by a fingerprint computed while it is scanned (two
@@ -129,6 +131,8 @@ class NameTable {
   find(h1: number, h2: number, len: number): number {
     const e = this.entries;
     let slot = h1 & this.mask;
+    const first = this.slots[slot]!;
+    if (first >= 0 && e[first] === h1 && e[first + 1] === h2 && e[first + 2] === len) return e[first + 3]!;
     for (;;) {
       const at = this.slots[slot]!;
       if (at < 0) return -1;
@@ -259,7 +263,7 @@ export class TraceParser {
   private readonly forks: { parent: ProcessState; childPid: number; program: string | null }[] = [];
   private readonly parents = new Map<number, ProcessState>();
   private readonly idExecve: number;
-  /** name id → 1 for clone/clone3/fork/vfork */
+  /** name id → 1 for clone/clone3/fork/vfork (ids below SPECIAL_IDS) */
   private readonly forkIds: Uint8Array;
   private readonly multiPid: boolean;
 
@@ -276,8 +280,9 @@ export class TraceParser {
   constructor(private readonly options: TraceParserOptions = {}) {
     this.personalities = PERSONALITIES[options.arch ?? 'x86_64'];
     this.maxLine = Math.max(256, options.maxLineBytes ?? 1 << 20);
+    // interned first, so every other name has an id ≥ SPECIAL_IDS
     this.idExecve = this.names.idOf('execve');
-    this.forkIds = new Uint8Array(8);
+    this.forkIds = new Uint8Array(SPECIAL_IDS);
     for (const n of ['clone', 'clone3', 'fork', 'vfork']) this.forkIds[this.names.idOf(n)] = 1;
     this.multiPid = options.pid === undefined;
     if (options.source !== undefined) this.summary.sources.push(options.source);
@@ -401,7 +406,7 @@ export class TraceParser {
         if (buf[j] === LPAREN && j < lineEnd && j - start <= MAX_NAME_BYTES) {
           let id = this.names.find(h1, h2, j - start);
           if (id === -1) id = this.names.add(buf, start, j, h1, h2);
-          if (id >= 0 && id !== this.idExecve && this.forkIds[id] !== 1) {
+          if (id >= SPECIAL_IDS) {
             const state = this.stateFor(NO_PID);
             this.count(state, id);
             state.inflight = -1;
@@ -528,10 +533,14 @@ export class TraceParser {
     this.lastOpen = null;
     state.inflight = -1;
     // the common case (a plain successful call) costs no call below
-    if (buf[r] === MINUS || id === this.idExecve || this.forkIds[id] === 1) {
+    if (buf[r] === MINUS || id < SPECIAL_IDS) {
       this.result(state, id, buf, r, end, id === this.idExecve ? execPath(buf, j + 1, end) : null);
     }
     return true;
+  }
+
+  private isFork(id: number): boolean {
+    return id >= 0 && id < SPECIAL_IDS && this.forkIds[id] === 1;
   }
 
   /** The process a line belongs to; creates it (and links it to a forking parent) when new. */
@@ -579,7 +588,7 @@ export class TraceParser {
 
   private forkInFlight(): ProcessState | null {
     let found: ProcessState | null = null;
-    for (const s of this.processes.values()) if (s.inflight >= 0 && this.forkIds[s.inflight] === 1) found = s;
+    for (const s of this.processes.values()) if (this.isFork(s.inflight)) found = s;
     return found;
   }
 
@@ -688,7 +697,7 @@ export class TraceParser {
       if (id === this.idExecve) {
         if (exec !== null && buf[r] === ZERO && (r + 1 >= end || buf[r + 1] === SPACE))
           this.exec(state, exec);
-      } else if (this.forkIds[id] === 1) {
+      } else if (this.isFork(id)) {
         const child = decimalAt(buf, r, end);
         if (child > 0) this.forked(state, child);
       }
