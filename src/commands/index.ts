@@ -1,6 +1,7 @@
 import type { Command } from '@oclif/core';
 import Doctor from './doctor';
 import Generate from './generate';
+import Harden from './harden';
 import Install from './install';
 import Status from './status';
 import Uninstall from './uninstall';
@@ -12,6 +13,7 @@ import Version from './version';
 export const COMMANDS: Record<string, Command.Class> = {
   doctor: Doctor,
   generate: Generate,
+  harden: Harden,
   install: Install,
   status: Status,
   uninstall: Uninstall,

@@ -24,6 +24,9 @@ if ! have coredata-test/postgres:15; then
   debootstrap --variant=minbase --include=postgresql-15,postgresql-client-15 bookworm "$rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 ||
     { tail -30 "$work/debootstrap.log" >&2; exit 1; }
   install -m 0755 "$(dirname "$0")/postgres-entrypoint.sh" "$rootfs/usr/local/bin/docker-entrypoint.sh"
+  # As the official image: the data directory exists and belongs to postgres, so a fresh named
+  # volume mounted there is writable by a non-root service.
+  chroot "$rootfs" install -d -o postgres -g postgres -m 0700 /var/lib/postgresql/data
   rm -rf "$rootfs/var/cache/apt/archives"/*.deb "$rootfs/var/lib/apt/lists"/*
   tar -C "$rootfs" -c . | docker import \
     -c 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

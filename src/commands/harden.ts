@@ -1,0 +1,101 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand, composeFlags, jsonFlag, projectOptions } from './base';
+
+export default class Harden extends BaseCommand {
+  static override summary = 'Trace, generate, and prove a profile by replaying the workload under it.';
+  static override description = `Closes the loop: traces SERVICE while the workload runs, generates its profile, then replays the
+same workload with the service running under that profile and the kernel logging (SCMP_ACT_LOG)
+every call the profile lacks, adds what was logged and replays again (at most --rounds times).
+A final run with no tracer and the profile enforcing must reach healthy and pass the workload;
+only then is the profile written (atomically) where the service's security_opt points, or to --output.
+
+Complain-mode replays read the kernel log of the engine's host (/dev/kmsg): a local engine, as root.
+Elsewhere only the enforcing run is made.
+
+Exit codes: 0 profile proven and written, 1 the service or workload failed under the profile,
+2 bad input, 3 engine unreachable, 130 interrupted.`;
+  static override examples = [
+    `<%= config.bin %> harden postgres --wait-healthy --exec 'pgbench -i -U postgres coredata' --exec 'pgbench -T 10 -U postgres coredata'`,
+    '<%= config.bin %> harden valkey --workload ./tests/valkey-smoke.sh --json',
+  ];
+  static override args = { service: Args.string({ required: true, description: 'the compose service' }) };
+  static override flags = {
+    ...composeFlags,
+    exec: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'Command run inside the service container (repeatable).',
+    }),
+    workload: Flags.string({
+      description: 'Host command (sh -c) run against the service; COREDATA_CONTAINER holds its id.',
+    }),
+    duration: Flags.string({
+      description: 'Run this long when there is no --exec or --workload (90s, 2m…).',
+    }),
+    'wait-healthy': Flags.boolean({
+      description: 'Wait for the healthcheck before the workload (and require healthy).',
+    }),
+    rounds: Flags.integer({ default: 3, min: 1, max: 10, description: 'Complain-mode replays at most.' }),
+    output: Flags.string({
+      char: 'o',
+      description: 'Where to write the profile (default: the path security_opt names).',
+    }),
+    json: jsonFlag,
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Harden);
+    const [{ resolveProject }, { hardenService }, { dockerDefaultProfile }, { parseDuration }] =
+      await Promise.all([import('../compose'), import('../harden'), import('../policy'), import('../trace')]);
+    const opts = projectOptions(flags);
+    const { project, note } = await resolveProject(opts, opts.resolver);
+    if (note) this.note(note);
+    const engine = await this.engine();
+    const result = await hardenService(engine, project, args.service, {
+      exec: flags.exec ?? [],
+      workload: flags.workload,
+      durationMs: flags.duration ? parseDuration(flags.duration) : undefined,
+      waitHealthy: flags['wait-healthy'],
+      maxRounds: flags.rounds,
+      output: flags.output,
+      cwd: process.cwd(),
+      env: process.env,
+      defaultProfile: dockerDefaultProfile(),
+      signal: this.signal,
+      log: process.stderr,
+      progress: flags.json ? 'silent' : 'auto',
+    });
+    if (flags.json) this.printJson(result);
+    else {
+      const f = result.final;
+      const denials = result.rounds.reduce((n, r) => n + Object.keys(r.denials).length, 0);
+      const rows: [string, string][] = [
+        [
+          'syscalls allowed',
+          `${result.allowed} (Docker's default: ${result.dockerDefaultAllowed}, ratio ${(result.allowed / result.dockerDefaultAllowed).toFixed(2)})`,
+        ],
+        [
+          'replays',
+          result.complainMode
+            ? `${result.rounds.length} complain-mode, ${denials} call(s) added`
+            : 'kernel log not readable: enforcing run only',
+        ],
+        [
+          'denials on last replay',
+          result.complainMode ? String(Object.keys(result.rounds.at(-1)?.denials ?? {}).length) : 'n/a',
+        ],
+        [
+          'healthy under profile',
+          f.healthy === null ? 'no healthcheck waited for' : f.healthy ? 'yes' : 'NO',
+        ],
+        ['workload under profile', f.failure ? `FAILED: ${f.failure}` : 'passed'],
+        ['files written', result.written ? `${result.output}` : 'none (the profile was not proven)'],
+        ['traces', result.traceDir],
+      ];
+      for (const [k, v] of rows) this.log(`${k.padEnd(24)} ${v}`);
+      for (const [name, who] of Object.entries(result.added))
+        this.log(`  added ${name}: needed by ${who.join(', ')}`);
+    }
+    if (!result.written) this.exit(1);
+  }
+}

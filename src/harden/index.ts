@@ -1,0 +1,182 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ComposeProject } from '../compose/model';
+import type { Engine } from '../docker/engine';
+import { FailureError, UsageError } from '../errors';
+import { allowedNames } from '../profile/exceeds';
+import { profileForService, profilePathFor, readTraces } from '../profile/from-traces';
+import type { SeccompProfile } from '../profile/schema';
+import { writeProfileAtomic } from '../profile/write';
+import { traceService } from '../trace';
+import { auditRecordsSince, kernelLogCursor, loggedCalls, readKernelLog } from './audit';
+import { replayService, type ReplayResult, type ReplayWorkload } from './replay';
+
+export interface HardenOptions extends Omit<ReplayWorkload, 'signal' | 'log'> {
+  output?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** complain-mode replays at most (each adds what the kernel logged) */
+  maxRounds: number;
+  defaultProfile: SeccompProfile;
+  signal: AbortSignal;
+  log: NodeJS.WriteStream;
+  progress?: 'auto' | 'silent';
+  /** drop these names from the generated profile (tests prove the replay catches it) */
+  withhold?: string[];
+}
+
+export interface HardenRound {
+  round: number;
+  /** syscalls the kernel logged (the profile lacked them) → programs that made them */
+  denials: Record<string, string[]>;
+  result: ReplayResult;
+}
+
+export interface HardenResult {
+  service: string;
+  traceDir: string;
+  output: string;
+  written: boolean;
+  allowed: number;
+  dockerDefaultAllowed: number;
+  added: Record<string, string[]>;
+  rounds: HardenRound[];
+  complainMode: boolean;
+  /** the enforcing run: no tracer, the profile's default refuses */
+  final: ReplayResult;
+  refused: string[];
+  traceWallMs: number;
+}
+
+const LOG_PROFILE = (p: SeccompProfile): SeccompProfile => {
+  const { defaultErrnoRet: _drop, ...rest } = p;
+  return { ...rest, defaultAction: 'SCMP_ACT_LOG' };
+};
+
+function kernelLogReadable(): boolean {
+  try {
+    readKernelLog();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * trace → generate → replay until the kernel logs nothing the profile lacks → enforce without a
+ * tracer. The profile is written only when the enforcing run reaches healthy and passes the workload.
+ */
+export async function hardenService(
+  engine: Engine,
+  project: ComposeProject,
+  serviceName: string,
+  o: HardenOptions,
+): Promise<HardenResult> {
+  const service = project.services[serviceName];
+  if (!service) {
+    throw new UsageError(`no service "${serviceName}" in project "${project.name}"`, {
+      hint: `services: ${Object.keys(project.services).sort().join(', ')}`,
+    });
+  }
+  const output = o.output ? path.resolve(o.cwd, o.output) : profilePathFor(project, service, o.env);
+  const workload = {
+    exec: o.exec,
+    workload: o.workload,
+    durationMs: o.durationMs,
+    waitHealthy: o.waitHealthy,
+  };
+  if (o.exec.length === 0 && !o.workload && !o.durationMs) {
+    throw new UsageError('harden needs a workload to replay', {
+      hint: 'give --exec CMD, --workload CMD or --duration D',
+    });
+  }
+
+  const t0 = Date.now();
+  const trace = await traceService(engine, project, serviceName, {
+    ...workload,
+    healthyTimeoutMs: o.healthyTimeoutMs,
+    signal: o.signal,
+    log: o.log,
+    progress: o.progress,
+    env: o.env,
+  });
+  const traceWallMs = Date.now() - t0;
+  if (trace.outcome !== 'collected') {
+    throw new FailureError(`tracing ${serviceName} did not succeed: ${trace.message}`);
+  }
+  const { merged } = await readTraces([trace.outputDir]);
+  const extra = new Map<string, Set<string>>();
+  const generate = () => {
+    const g = profileForService(service, merged, o.defaultProfile, [...extra.keys()]);
+    if (o.withhold?.length) {
+      const drop = new Set(o.withhold);
+      g.profile.syscalls = (g.profile.syscalls ?? [])
+        .map((r) => ({ ...r, names: (r.names ?? []).filter((n) => !drop.has(n)) }))
+        .filter((r) => (r.names ?? []).length > 0 || r.name !== undefined);
+    }
+    return g;
+  };
+  let gen = generate();
+
+  const complainMode = kernelLogReadable();
+  const rounds: HardenRound[] = [];
+  if (complainMode) {
+    for (let round = 1; round <= o.maxRounds; round++) {
+      const cursor = kernelLogCursor();
+      const result = await replayService(
+        engine,
+        project,
+        service,
+        LOG_PROFILE(gen.profile),
+        { ...workload, healthyTimeoutMs: o.healthyTimeoutMs, signal: o.signal, log: o.log },
+        `replay${round}`,
+      );
+      const logged = loggedCalls(auditRecordsSince(cursor));
+      const have = new Set(allowedNames(gen.profile));
+      const denials: Record<string, string[]> = {};
+      for (const [name, who] of logged) if (!have.has(name)) denials[name] = [...who].sort();
+      rounds.push({ round, denials, result });
+      o.log.write(
+        `replay ${round}: ${Object.keys(denials).length} call(s) the profile lacked${Object.keys(denials).length ? `: ${Object.keys(denials).join(' ')}` : ''}\n`,
+      );
+      if (Object.keys(denials).length === 0 || o.signal.aborted) break;
+      for (const [name, who] of Object.entries(denials))
+        extra.set(name, new Set([...(extra.get(name) ?? []), ...who]));
+      // What was withheld on purpose is given back once the replay names it.
+      if (o.withhold) o.withhold = o.withhold.filter((n) => !(n in denials));
+      gen = generate();
+    }
+  } else {
+    o.log.write(
+      'kernel log not readable here (remote engine, or not root): no complain-mode replay, enforcing run only\n',
+    );
+  }
+
+  const final = await replayService(
+    engine,
+    project,
+    service,
+    gen.profile,
+    { ...workload, healthyTimeoutMs: o.healthyTimeoutMs, signal: o.signal, log: o.log },
+    'enforce',
+  );
+  const written = final.failure === undefined && !o.signal.aborted;
+  if (written) {
+    fs.mkdirSync(path.dirname(output), { recursive: true });
+    writeProfileAtomic(output, gen.profile);
+  }
+  return {
+    service: serviceName,
+    traceDir: trace.outputDir,
+    output,
+    written,
+    allowed: allowedNames(gen.profile).length,
+    dockerDefaultAllowed: allowedNames(o.defaultProfile).length,
+    added: Object.fromEntries([...extra].map(([k, v]) => [k, [...v].sort()])),
+    rounds,
+    complainMode,
+    final,
+    refused: gen.report.refused.map((r) => r.name),
+    traceWallMs,
+  };
+}

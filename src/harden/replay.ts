@@ -1,0 +1,238 @@
+import { spawn } from 'node:child_process';
+import type Dockerode from 'dockerode';
+import type { ComposeProject, ComposeService } from '../compose/model';
+import {
+  ensureNetwork,
+  ensureVolume,
+  execIn,
+  logTail,
+  removeContainer,
+  removeNetwork,
+  removeVolume,
+  stopContainer,
+} from '../docker/container';
+import type { Engine } from '../docker/engine';
+import { UsageError } from '../errors';
+import type { SeccompProfile } from '../profile/schema';
+import { keptSecurityOpts, serviceRunConfig, type ServiceRunConfig } from '../trace/container-spec';
+import { LABEL_SESSION } from '../trace/layout';
+
+/** The workload harden replays: the same as it traced with. */
+export interface ReplayWorkload {
+  exec: string[];
+  workload?: string;
+  durationMs?: number;
+  waitHealthy: boolean;
+  healthyTimeoutMs?: number;
+  signal: AbortSignal;
+  log: NodeJS.WriteStream;
+}
+
+export interface ReplayResult {
+  /** the container started under the profile */
+  started: boolean;
+  /** null: the service has no healthcheck, or it was not waited for */
+  healthy: boolean | null;
+  execs: { command: string; exitCode: number | null }[];
+  host?: { command: string; exitCode: number | null };
+  /** the service's exit status after the graceful stop */
+  exitStatus: number | null;
+  /** why it failed, in one sentence; absent when everything passed */
+  failure?: string;
+  logTail: string[];
+  wallMs: number;
+}
+
+/** The service's own container, no tracer, under `profile` (sent as JSON: the API takes no path). */
+export function replayContainerSpec(
+  run: ServiceRunConfig,
+  profile: SeccompProfile,
+  name: string,
+  labels: Record<string, string>,
+): Dockerode.ContainerCreateOptions {
+  const [first] = run.networks;
+  return {
+    name,
+    Image: run.image,
+    Entrypoint: run.entrypoint.length > 0 ? run.entrypoint : undefined,
+    Cmd: run.command,
+    Env: [...run.env],
+    ...(run.user ? { User: run.user } : {}),
+    ...(run.workingDir ? { WorkingDir: run.workingDir } : {}),
+    Labels: { ...run.labels, ...labels },
+    ...(run.stopSignal ? { StopSignal: run.stopSignal } : {}),
+    ...(run.stopGraceSeconds !== undefined ? { StopTimeout: run.stopGraceSeconds } : {}),
+    ...(run.healthcheck ? { Healthcheck: run.healthcheck } : {}),
+    HostConfig: {
+      Privileged: false,
+      CapAdd: [...run.capAdd],
+      CapDrop: [...run.capDrop],
+      SecurityOpt: [...keptSecurityOpts(run.securityOpt), `seccomp=${JSON.stringify(profile)}`],
+      Binds: run.mounts
+        .filter((m) => m.type === 'bind')
+        .map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
+      Mounts: run.mounts
+        .filter((m) => m.type === 'volume')
+        .map(
+          (m) =>
+            ({
+              Type: 'volume',
+              Source: m.source,
+              Target: m.target,
+              ReadOnly: m.readOnly,
+            }) as Dockerode.MountSettings,
+        ),
+      Tmpfs: { ...run.tmpfs },
+      ReadonlyRootfs: run.readOnly,
+      NetworkMode: run.networkMode ?? first?.name,
+      RestartPolicy: { Name: 'no' },
+      ...(run.shmSize !== undefined ? { ShmSize: run.shmSize } : {}),
+      ...(run.ulimits ? { Ulimits: run.ulimits } : {}),
+      ...(run.sysctls ? { Sysctls: run.sysctls } : {}),
+      ...(run.init !== undefined ? { Init: run.init } : {}),
+    },
+    ...(first && !run.networkMode
+      ? { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } }
+      : {}),
+  };
+}
+
+async function imageRunConfig(docker: Dockerode, project: ComposeProject, service: ComposeService) {
+  let image: Dockerode.ImageInspectInfo;
+  try {
+    image = await docker.getImage(service.image as string).inspect();
+  } catch {
+    throw new UsageError(
+      `image "${service.image}" of service "${service.name}" is not available on the engine`,
+    );
+  }
+  const cfg = image.Config as Dockerode.ImageInspectInfo['Config'] & {
+    Healthcheck?: ServiceRunConfig['healthcheck'];
+    StopSignal?: string;
+  };
+  return serviceRunConfig(project, service, {
+    Entrypoint: cfg.Entrypoint === undefined || cfg.Entrypoint === null ? null : [cfg.Entrypoint].flat(),
+    Cmd: cfg.Cmd ?? null,
+    Healthcheck: cfg.Healthcheck ?? null,
+    StopSignal: cfg.StopSignal,
+    User: cfg.User,
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function hostCommand(
+  cmd: string,
+  env: NodeJS.ProcessEnv,
+  out: NodeJS.WritableStream,
+): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (c: Buffer) => out.write(c));
+    child.stderr.on('data', (c: Buffer) => out.write(c));
+    child.on('error', reject);
+    child.on('close', (code, sig) => resolve(sig ? null : code));
+  });
+}
+
+/**
+ * Runs the service under `profile` and replays the workload: wait healthy, the `exec`s in the
+ * container (untraced, under the same profile as in production), the host workload, then a
+ * graceful stop. Everything it creates carries our label and is removed afterwards.
+ */
+export async function replayService(
+  engine: Engine,
+  project: ComposeProject,
+  service: ComposeService,
+  profile: SeccompProfile,
+  w: ReplayWorkload,
+  round: string,
+): Promise<ReplayResult> {
+  const { docker } = engine;
+  const started = Date.now();
+  const run = await imageRunConfig(docker, project, service);
+  const labels = { [LABEL_SESSION]: `harden-${round}-${started}` };
+  const created: (() => Promise<void>)[] = [];
+  for (const net of run.networks) {
+    if (await ensureNetwork(docker, net.name, labels)) created.push(() => removeNetwork(docker, net.name));
+  }
+  for (const m of run.mounts) {
+    const src = m.source;
+    if (m.type === 'volume' && src && (await ensureVolume(docker, src, labels))) {
+      created.push(() => removeVolume(docker, src));
+    }
+  }
+  const name = `${project.name}-${service.name}-coredata-${round}-${started}`;
+  const result: ReplayResult = {
+    started: false,
+    healthy: null,
+    execs: [],
+    exitStatus: null,
+    logTail: [],
+    wallMs: 0,
+  };
+  let container: Dockerode.Container | undefined;
+  try {
+    container = await docker.createContainer(replayContainerSpec(run, profile, name, labels));
+    try {
+      await container.start();
+      result.started = true;
+    } catch (e) {
+      result.failure = `the service did not start under the profile: ${(e as Error).message}`;
+      return result;
+    }
+    if (w.waitHealthy && run.healthcheck) {
+      const deadline = Date.now() + (w.healthyTimeoutMs ?? 120_000);
+      for (;;) {
+        const state = (await container.inspect()).State as {
+          Running?: boolean;
+          Health?: { Status?: string };
+        };
+        if (state.Health?.Status === 'healthy') {
+          result.healthy = true;
+          break;
+        }
+        if (
+          !state.Running ||
+          state.Health?.Status === 'unhealthy' ||
+          Date.now() > deadline ||
+          w.signal.aborted
+        ) {
+          result.healthy = false;
+          result.failure = `the service did not become healthy under the profile (${state.Running ? state.Health?.Status : 'exited'})`;
+          return result;
+        }
+        await sleep(500);
+      }
+    }
+    for (const cmd of w.exec) {
+      if (w.signal.aborted) break;
+      const out = await execIn(container, ['/bin/sh', '-c', cmd], { out: w.log });
+      result.execs.push({ command: cmd, exitCode: out.exitCode });
+      if (out.exitCode !== 0) {
+        result.failure = `exec "${cmd}" exited with ${out.exitCode} under the profile`;
+        return result;
+      }
+    }
+    if (w.workload && !w.signal.aborted) {
+      const code = await hostCommand(w.workload, { ...process.env, COREDATA_CONTAINER: container.id }, w.log);
+      result.host = { command: w.workload, exitCode: code };
+      if (code !== 0) {
+        result.failure = `the workload exited with ${code} under the profile`;
+        return result;
+      }
+    }
+    if (w.durationMs && w.exec.length === 0 && !w.workload) await sleep(w.durationMs);
+    await stopContainer(container, run.stopGraceSeconds);
+    const state = (await container.inspect()).State as { ExitCode?: number; OOMKilled?: boolean };
+    result.exitStatus = state.ExitCode ?? null;
+    return result;
+  } finally {
+    if (container) {
+      result.logTail = await logTail(container, 15).catch(() => []);
+      await removeContainer(container).catch(() => undefined);
+    }
+    for (const undo of created.reverse()) await undo().catch(() => undefined);
+    result.wallMs = Date.now() - started;
+  }
+}
