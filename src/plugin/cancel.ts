@@ -19,10 +19,13 @@ export function installCancellation(env: NodeJS.ProcessEnv = process.env): Abort
   if (sock) {
     const path = sock.startsWith('@') ? `\0${sock.slice(1)}` : sock;
     const conn = net.createConnection({ path });
+    let connected = false;
+    conn.on('connect', () => (connected = true));
     conn.on('error', () => undefined);
-    // The CLI closes its end when the user interrupts `docker coredata …` (it forwards no signal).
+    // The CLI closes its end when the user interrupts `docker coredata …`; a failed connect is no cancel.
     conn.on('close', () => {
-      if (!controller.signal.aborted) controller.abort(new Error('docker CLI closed the plugin socket'));
+      if (connected && !controller.signal.aborted)
+        controller.abort(new Error('docker CLI closed the plugin socket'));
     });
     conn.unref();
   }
