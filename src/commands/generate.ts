@@ -5,7 +5,8 @@ export default class Generate extends BaseCommand {
   static override summary = 'Turn the traces of a service into a minimal seccomp profile.';
   static override description = `Parses every trace session under seccomp/traces/SERVICE/ (or the one --trace-dir names) and writes
 a whitelist profile: the system calls the service made, the few its runtime needs (fewer with
-no-new-privileges), and their cross-architecture equivalents (amd64 ↔ arm64). Every allowed call
+no-new-privileges), and their cross-architecture equivalents (amd64 ↔ arm64; the 32-bit i386/arm
+forms too when the traces show 32-bit code, or with --compat32). Every allowed call
 keeps the conditions of Docker's default profile for the service's capabilities, so the result
 never allows what Docker's default would refuse. Calls glibc probes for (clone3, openat2, statx…)
 answer ENOSYS when not allowed.
@@ -30,6 +31,9 @@ Exit codes: 0 written, 1 no system calls in the traces, 2 bad input.`;
       char: 'o',
       description: 'Where to write the profile (default: the path security_opt names).',
     }),
+    compat32: Flags.boolean({
+      description: 'Also allow the 32-bit (i386/arm) forms of every call, for images that run 32-bit code.',
+    }),
     json: jsonFlag,
   };
 
@@ -47,6 +51,7 @@ Exit codes: 0 written, 1 no system calls in the traces, 2 bad input.`;
       env: process.env,
       cwd: process.cwd(),
       defaultProfile: dockerDefaultProfile(),
+      compat32: flags.compat32,
     });
     if (flags.json) return this.printJson(result);
     const { diff, generation } = result;

@@ -7,7 +7,13 @@ export default class Harden extends BaseCommand {
 same workload with the service running under that profile and the kernel logging (SCMP_ACT_LOG)
 every call the profile lacks, adds what was logged and replays again (at most --rounds times).
 A final run with no tracer and the profile enforcing must reach healthy and pass the workload;
-only then is the profile written (atomically) where the service's security_opt points, or to --output.
+only then is the profile written (atomically) where the service's security_opt points, or to --output,
+with its report beside it (NAME.report.json: who needed each call).
+
+--apply then wires it into the compose file: when the service's security_opt does not already point
+at the profile, the file that defines it gets "seccomp:./seccomp/SERVICE.json" (and
+"no-new-privileges:true" when missing), edited in place with comments, anchors and layout kept.
+An entry built by interpolation (\${VAR:-seccomp:…}) is never rewritten.
 
 Complain-mode replays read the kernel log of the engine's host (/dev/kmsg): a local engine, as root.
 Elsewhere only the enforcing run is made.
@@ -16,7 +22,8 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
 2 bad input, 3 engine unreachable, 130 interrupted.`;
   static override examples = [
     `<%= config.bin %> harden postgres --wait-healthy --exec 'pgbench -i -U postgres coredata' --exec 'pgbench -T 10 -U postgres coredata'`,
-    '<%= config.bin %> harden valkey --workload ./tests/valkey-smoke.sh --json',
+    '<%= config.bin %> harden valkey --workload ./tests/valkey-smoke.sh --apply',
+    '<%= config.bin %> harden postgres --trace-dir seccomp/traces/postgres/20261204T101500Z --exec "pg_isready" --json',
   ];
   static override args = { service: Args.string({ required: true, description: 'the compose service' }) };
   static override flags = {
@@ -38,7 +45,18 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
     rounds: Flags.integer({ default: 3, min: 1, max: 10, description: 'Complain-mode replays at most.' }),
     output: Flags.string({
       char: 'o',
-      description: 'Where to write the profile (default: the path security_opt names).',
+      description:
+        'Where to write the profile (default: the path security_opt names; with --apply ./seccomp/SERVICE.json when it names none).',
+    }),
+    apply: Flags.boolean({
+      description:
+        'Point the service’s security_opt at the proven profile (edits the compose file in place).',
+    }),
+    'trace-dir': Flags.string({
+      description: 'Reuse this trace session instead of tracing again (replay and enforce only).',
+    }),
+    compat32: Flags.boolean({
+      description: 'Also allow the 32-bit (i386/arm) forms of every call, for images that run 32-bit code.',
     }),
     json: jsonFlag,
   };
@@ -58,6 +76,9 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
       waitHealthy: flags['wait-healthy'],
       maxRounds: flags.rounds,
       output: flags.output,
+      apply: flags.apply,
+      traceDir: flags['trace-dir'],
+      compat32: flags.compat32,
       cwd: process.cwd(),
       env: process.env,
       defaultProfile: dockerDefaultProfile(),
@@ -89,10 +110,24 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
           f.healthy === null ? 'no healthcheck waited for' : f.healthy ? 'yes' : 'NO',
         ],
         ['workload under profile', f.failure ? `FAILED: ${f.failure}` : 'passed'],
-        ['files written', result.written ? `${result.output}` : 'none (the profile was not proven)'],
+        [
+          'files written',
+          result.written
+            ? [result.output, result.report, result.composeFile].filter(Boolean).join(', ')
+            : 'none (the profile was not proven)',
+        ],
         ['traces', result.traceDir],
+        [
+          'wall time',
+          `trace ${(result.traceWallMs / 1000).toFixed(1)} s, replay ${(result.replayWallMs / 1000).toFixed(1)} s`,
+        ],
       ];
       for (const [k, v] of rows) this.log(`${k.padEnd(24)} ${v}`);
+      if (flags.apply && result.written) {
+        if (result.applied.length === 0)
+          this.log(`compose file            already points at ${result.output}`);
+        for (const a of result.applied) this.log(`  ${a}`);
+      }
       for (const [name, who] of Object.entries(result.added))
         this.log(`  added ${name}: needed by ${who.join(', ')}`);
     }

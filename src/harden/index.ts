@@ -4,10 +4,18 @@ import type { ComposeProject } from '../compose/model';
 import type { Engine } from '../docker/engine';
 import { FailureError, UsageError } from '../errors';
 import { allowedNames } from '../profile/exceeds';
-import { profileForService, profilePathFor, readTraces } from '../profile/from-traces';
+import {
+  defaultProfilePath,
+  profileForService,
+  profilePathFor,
+  profilePathIfNamed,
+  readTraces,
+  writeGenerationReport,
+} from '../profile/from-traces';
 import type { SeccompProfile } from '../profile/schema';
 import { writeProfileAtomic } from '../profile/write';
 import { traceService } from '../trace';
+import { applyProfile, planApply, type ApplyOutcome } from './apply';
 import { auditRecordsSince, kernelLogCursor, loggedCalls, readKernelLog } from './audit';
 import { replayService, type ReplayResult, type ReplayWorkload } from './replay';
 
@@ -23,6 +31,12 @@ export interface HardenOptions extends Omit<ReplayWorkload, 'signal' | 'log'> {
   progress?: 'auto' | 'silent';
   /** drop these names from the generated profile (tests prove the replay catches it) */
   withhold?: string[];
+  /** replay the traces of this session instead of tracing again */
+  traceDir?: string;
+  /** also allow the 32-bit forms (see `generate --compat32`) */
+  compat32?: boolean;
+  /** wire the profile into the compose file once it is proven (see ./apply) */
+  apply?: boolean;
 }
 
 export interface HardenRound {
@@ -45,7 +59,16 @@ export interface HardenResult {
   /** the enforcing run: no tracer, the profile's default refuses */
   final: ReplayResult;
   refused: string[];
+  /** the report beside the profile (NAME.report.json), when written */
+  report?: string;
+  /** what --apply changed in the compose file, one sentence each (empty: nothing to change) */
+  applied: string[];
+  /** the compose file --apply edited, when it edited one */
+  composeFile?: string;
+  /** 0 when the traces of --trace-dir were reused */
   traceWallMs: number;
+  /** complain-mode replays and the enforcing run */
+  replayWallMs: number;
 }
 
 const LOG_PROFILE = (p: SeccompProfile): SeccompProfile => {
@@ -78,7 +101,13 @@ export async function hardenService(
       hint: `services: ${Object.keys(project.services).sort().join(', ')}`,
     });
   }
-  const output = o.output ? path.resolve(o.cwd, o.output) : profilePathFor(project, service, o.env);
+  const output = o.output
+    ? path.resolve(o.cwd, o.output)
+    : o.apply
+      ? (profilePathIfNamed(project, service, o.env) ?? defaultProfilePath(project, service.name))
+      : profilePathFor(project, service, o.env);
+  // Refuse an --apply that cannot be done before spending minutes on the trace.
+  if (o.apply) planApply(project, service, output);
   const workload = {
     exec: o.exec,
     workload: o.workload,
@@ -92,22 +121,34 @@ export async function hardenService(
   }
 
   const t0 = Date.now();
-  const trace = await traceService(engine, project, serviceName, {
-    ...workload,
-    healthyTimeoutMs: o.healthyTimeoutMs,
-    signal: o.signal,
-    log: o.log,
-    progress: o.progress,
-    env: o.env,
-  });
-  const traceWallMs = Date.now() - t0;
-  if (trace.outcome !== 'collected') {
-    throw new FailureError(`tracing ${serviceName} did not succeed: ${trace.message}`);
+  let traceDir: string;
+  if (o.traceDir) {
+    traceDir = path.resolve(o.cwd, o.traceDir);
+    if (!fs.existsSync(traceDir)) throw new UsageError(`trace directory ${traceDir} does not exist`);
+  } else {
+    const trace = await traceService(engine, project, serviceName, {
+      ...workload,
+      healthyTimeoutMs: o.healthyTimeoutMs,
+      signal: o.signal,
+      log: o.log,
+      progress: o.progress,
+      env: o.env,
+    });
+    if (trace.outcome !== 'collected') {
+      throw new FailureError(`tracing ${serviceName} did not succeed: ${trace.message}`);
+    }
+    traceDir = trace.outputDir;
   }
-  const { merged } = await readTraces([trace.outputDir]);
+  const traceWallMs = o.traceDir ? 0 : Date.now() - t0;
+  const { merged, files } = await readTraces([traceDir]);
+  if (Object.keys(merged.syscalls).length === 0) {
+    throw new FailureError(`no syscalls found in ${files} trace file(s) under ${traceDir}`);
+  }
   const extra = new Map<string, Set<string>>();
   const generate = () => {
-    const g = profileForService(service, merged, o.defaultProfile, [...extra.keys()]);
+    const g = profileForService(service, merged, o.defaultProfile, [...extra.keys()], {
+      compat32: o.compat32,
+    });
     if (o.withhold?.length) {
       const drop = new Set(o.withhold);
       g.profile.syscalls = (g.profile.syscalls ?? [])
@@ -118,6 +159,7 @@ export async function hardenService(
   };
   let gen = generate();
 
+  const tReplay = Date.now();
   const complainMode = kernelLogReadable();
   const rounds: HardenRound[] = [];
   if (complainMode) {
@@ -160,14 +202,19 @@ export async function hardenService(
     { ...workload, healthyTimeoutMs: o.healthyTimeoutMs, signal: o.signal, log: o.log },
     'enforce',
   );
+  const replayWallMs = Date.now() - tReplay;
   const written = final.failure === undefined && !o.signal.aborted;
+  let report: string | undefined;
+  let applied: ApplyOutcome = { actions: [] };
   if (written) {
     fs.mkdirSync(path.dirname(output), { recursive: true });
     writeProfileAtomic(output, gen.profile);
+    report = writeGenerationReport(output, { service: serviceName, sessions: [traceDir], ...gen.report });
+    if (o.apply) applied = applyProfile(project, service, output);
   }
   return {
     service: serviceName,
-    traceDir: trace.outputDir,
+    traceDir,
     output,
     written,
     allowed: allowedNames(gen.profile).length,
@@ -177,6 +224,10 @@ export async function hardenService(
     complainMode,
     final,
     refused: gen.report.refused.map((r) => r.name),
+    report,
+    applied: applied.actions,
+    ...(applied.file ? { composeFile: applied.file } : {}),
     traceWallMs,
+    replayWallMs,
   };
 }

@@ -1,3 +1,5 @@
+import { archesOf } from './syscalls';
+
 /**
  * Cross-arch equivalents: a profile traced on amd64 must also work where the same program (same
  * source, same libc) makes other calls for the same thing.
@@ -11,6 +13,10 @@
  * Names here are libseccomp's (src/profile/syscalls/tables.json). The closure is applied
  * (stat → newfstatat → fstatat64). Every target is still checked against Docker's default rules,
  * with their conditions, before it is allowed.
+ *
+ * The 32-bit forms are added only when 32-bit code may run (`compat32`): a 64-bit program never
+ * calls `socketcall` or `fcntl64`, and the trace says whether a 32-bit personality ran. Without
+ * them the arm64 forms (`openat`, `newfstatat`, `dup3`, …) still keep an amd64 trace valid on arm64.
  */
 export const CROSS_ARCH_EQUIVALENTS: Readonly<Record<string, readonly string[]>> = {
   // files and directories: asm-generic has only the *at forms
@@ -23,8 +29,7 @@ export const CROSS_ARCH_EQUIVALENTS: Readonly<Record<string, readonly string[]>>
   access: ['faccessat'],
   unlink: ['unlinkat'],
   rmdir: ['unlinkat'],
-  rename: ['renameat', 'renameat2'],
-  renameat: ['renameat2'],
+  rename: ['renameat'],
   mkdir: ['mkdirat'],
   mknod: ['mknodat'],
   link: ['linkat'],
@@ -138,18 +143,32 @@ export const CROSS_ARCH_EQUIVALENTS: Readonly<Record<string, readonly string[]>>
   msgctl: ['ipc'],
 };
 
+const onArm64 = (name: string): boolean => archesOf(name).includes('aarch64');
+
+export interface EquivalentsOptions {
+  /** also the i386/arm forms (`*64`, `*32`, `*_time64`, `socketcall`, `ipc`, …); default false */
+  compat32?: boolean;
+}
+
 /**
  * Every name `names` implies on other arches (closure), each with the observed names it stands for.
- * Names already in `names` are not listed.
+ * Names already in `names` are not listed. Without `compat32` only what arm64 needs: the arm64
+ * forms of calls arm64 lacks (a call arm64 has is made there as it is: glibc picks the form by
+ * which `__NR_*` the arch defines).
  */
-export function crossArchEquivalents(names: Iterable<string>): Map<string, string[]> {
+export function crossArchEquivalents(
+  names: Iterable<string>,
+  options: EquivalentsOptions = {},
+): Map<string, string[]> {
+  const follow = (from: string, to: string): boolean =>
+    options.compat32 === true || (!onArm64(from) && onArm64(to));
   const have = new Set(names);
   const out = new Map<string, Set<string>>();
   const queue: [string, string][] = [...have].map((n) => [n, n]);
   for (let item = queue.shift(); item; item = queue.shift()) {
     const [name, origin] = item;
     for (const eq of CROSS_ARCH_EQUIVALENTS[name] ?? []) {
-      if (have.has(eq)) continue;
+      if (have.has(eq) || !follow(name, eq)) continue;
       let origins = out.get(eq);
       if (!origins) out.set(eq, (origins = new Set()));
       if (!origins.has(origin)) {

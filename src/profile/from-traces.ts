@@ -36,6 +36,13 @@ export interface GenerateServiceOptions {
   defaultProfile: SeccompProfile;
   /** write nothing (harden's in-memory rounds) */
   dryRun?: boolean;
+  /** add the 32-bit forms even when the traces saw no 32-bit code */
+  compat32?: boolean;
+}
+
+/** 32-bit code ran in the traces (an i386 or arm personality), or the caller asks for its forms. */
+export function wantsCompat32(merged: TraceFileSummary, force = false): boolean {
+  return force || merged.personalities.some((p) => p === 'x86' || p === 'arm');
 }
 
 export function defaultTraceRoot(project: ComposeProject, service: string): string {
@@ -81,18 +88,48 @@ export async function readTraces(
   return { merged: mergeSummaries(summaries), files };
 }
 
+/** Where `harden --apply` puts a profile when the service names none: ./seccomp/SERVICE.json. */
+export function defaultProfilePath(project: ComposeProject, service: string): string {
+  return path.join(project.workingDir, 'seccomp', `${service}.json`);
+}
+
+/** The profile file the service names (absolute), or undefined when it names none or unconfined. */
+export function profilePathIfNamed(
+  project: ComposeProject,
+  service: ComposeService,
+  env: Env,
+): string | undefined {
+  const spec = resolveSeccompSpec(service, env);
+  if (spec.value === null || spec.value === 'unconfined') return undefined;
+  return path.resolve(project.workingDir, spec.value);
+}
+
 /** The profile path the service names, relative paths from the project directory. */
 export function profilePathFor(project: ComposeProject, service: ComposeService, env: Env): string {
-  const spec = resolveSeccompSpec(service, env);
-  if (spec.value === null || spec.value === 'unconfined') {
+  const named = profilePathIfNamed(project, service, env);
+  if (named === undefined) {
+    const spec = resolveSeccompSpec(service, env);
     throw new UsageError(
       `${service.name} names no seccomp profile file (${spec.spec ?? 'no seccomp option'})`,
       {
-        hint: `pass --output PATH, or add "seccomp:./seccomp/${service.name}.json" to its security_opt`,
+        hint: `pass --output PATH, add "seccomp:./seccomp/${service.name}.json" to its security_opt, or let \`harden ${service.name} --apply\` add it`,
       },
     );
   }
-  return path.resolve(project.workingDir, spec.value);
+  return named;
+}
+
+/** NAME.report.json beside the profile NAME.json. */
+export const reportPathFor = (profilePath: string): string =>
+  profilePath.replace(/\.json$/, '') + '.report.json';
+
+/** The generation report beside the profile, written atomically; returns its path. */
+export function writeGenerationReport(profilePath: string, report: object): string {
+  const reportPath = reportPathFor(profilePath);
+  const tmp = `${reportPath}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`);
+  fs.renameSync(tmp, reportPath);
+  return reportPath;
 }
 
 function readPrevious(file: string): SeccompProfile | undefined {
@@ -109,6 +146,7 @@ export function profileForService(
   merged: TraceFileSummary,
   defaultProfile: SeccompProfile,
   extra: readonly string[] = [],
+  options: { compat32?: boolean } = {},
 ) {
   const needs = syscallUsers(merged);
   const observed = [...Object.keys(merged.syscalls), ...extra];
@@ -121,6 +159,7 @@ export function profileForService(
       noNewPrivileges: hasNoNewPrivileges(service.security_opt),
       defaultProfile,
       observedBy: needs,
+      compat32: wantsCompat32(merged, options.compat32),
     }),
   };
 }
@@ -146,15 +185,13 @@ export async function generateForService(
     report: generation,
     needs,
     observed,
-  } = profileForService(service, merged, options.defaultProfile);
+  } = profileForService(service, merged, options.defaultProfile, [], { compat32: options.compat32 });
   const previous = readPrevious(output);
-  const reportPath = output.replace(/\.json$/, '') + '.report.json';
+  let reportPath = reportPathFor(output);
   if (!options.dryRun) {
     fs.mkdirSync(path.dirname(output), { recursive: true });
     writeProfileAtomic(output, profile);
-    const tmp = `${reportPath}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify({ service: service.name, sessions, ...generation }, null, 2)}\n`);
-    fs.renameSync(tmp, reportPath);
+    reportPath = writeGenerationReport(output, { service: service.name, sessions, ...generation });
   }
   return {
     service: service.name,

@@ -43,6 +43,11 @@ export interface GenerateInput {
   observedBy?: Readonly<Record<string, readonly string[]>>;
   /** add the runtime baseline (default true; false only to show what it is for) */
   runtimeBaseline?: boolean;
+  /**
+   * 32-bit code may run (the trace saw an i386/arm personality, or the user says so): add the
+   * 32-bit forms of every call too. Default false: the 64-bit forms of amd64 and arm64 only.
+   */
+  compat32?: boolean;
 }
 
 /** Why a syscall is in the profile. */
@@ -61,6 +66,8 @@ export interface GenerationReport {
   /** answered with ENOSYS instead of EPERM */
   enosys: string[];
   noNewPrivileges: boolean;
+  /** whether the 32-bit forms were added */
+  compat32: boolean;
   /** the caps the default's conditions were evaluated with, normalised */
   caps: string[];
 }
@@ -99,9 +106,12 @@ export function generateProfile(input: GenerateInput): GenerateResult {
     want(name, { kind: 'observed', executables: [...(input.observedBy?.[name] ?? [])].sort(byString) });
   }
   for (const entry of input.runtimeBaseline === false ? [] : runtimeBaseline(input.noNewPrivileges)) {
-    want(entry.name, { kind: 'baseline', detail: `${entry.reason} (${entry.source})` });
+    want(entry.name, { kind: 'baseline', detail: entry.reason });
   }
-  for (const [name, of] of crossArchEquivalents([...reasons.keys()])) want(name, { kind: 'equivalent', of });
+  for (const [name, of] of crossArchEquivalents([...reasons.keys()], {
+    compat32: input.compat32 ?? false,
+  }))
+    want(name, { kind: 'equivalent', of });
 
   const allowRules = new Map<string, SeccompSyscall[]>();
   const refused: GenerationReport['refused'] = [];
@@ -149,6 +159,7 @@ export function generateProfile(input: GenerateInput): GenerateResult {
     unknown: unknown.sort(byString),
     enosys,
     noNewPrivileges: input.noNewPrivileges,
+    compat32: input.compat32 ?? false,
     caps: caps.all ? ['ALL'] : [...caps.caps].sort(byString),
   };
   return { profile, report };

@@ -187,30 +187,27 @@ describe('generateProfile: shape of the output', () => {
     expect(allowedNames(profile)).toContain('statx');
   });
 
-  it('adds cross-arch equivalents so an amd64 trace works on arm64 and 32-bit', () => {
-    const { report } = generateProfile({
-      observed: ['open', 'stat', 'dup2', 'poll', 'fork', 'getdents', 'lseek', 'mmap', 'getuid'],
+  it('adds the arm64 forms of calls arm64 lacks, and the 32-bit forms only with compat32', () => {
+    const input = {
+      observed: ['open', 'stat', 'dup2', 'poll', 'fork', 'getdents', 'lseek', 'mmap', 'getuid', 'nanosleep'],
       caps: [],
       noNewPrivileges: true,
       defaultProfile: DEFAULT,
       runtimeBaseline: false,
-    });
-    const names = report.allowed.map((a) => a.name);
-    for (const n of [
-      'openat',
-      'newfstatat',
-      'dup3',
-      'ppoll',
-      'clone',
-      'getdents64',
-      '_llseek',
-      'mmap2',
-      'getuid32',
-      'fstatat64',
-      'stat64',
-    ]) {
-      expect(names).toContain(n);
-    }
+    };
+    const arm64 = ['openat', 'newfstatat', 'dup3', 'ppoll', 'clone', 'getdents64'];
+    const bits32 = ['_llseek', 'mmap2', 'getuid32', 'fstatat64', 'stat64', 'clock_nanosleep_time64'];
+    const names = generateProfile(input).report.allowed.map((a) => a.name);
+    expect(names.filter((n) => arm64.includes(n)).sort()).toEqual([...arm64].sort());
+    expect(names.filter((n) => bits32.includes(n))).toEqual([]);
+    // nanosleep exists on arm64: glibc and Go call it there as they do on amd64
+    expect(names).not.toContain('clock_nanosleep');
+    expect(names).toHaveLength(input.observed.length + arm64.length);
+
+    const { report } = generateProfile({ ...input, compat32: true });
+    const with32 = report.allowed.map((a) => a.name);
+    for (const n of [...arm64, ...bits32, 'clock_nanosleep']) expect(with32).toContain(n);
+    expect(report.compat32).toBe(true);
     expect(report.allowed.find((a) => a.name === 'openat')?.reasons).toEqual([
       { kind: 'equivalent', of: ['open'] },
     ]);

@@ -97,7 +97,7 @@ describe('cross-arch equivalents', () => {
           'memfd_secret',
         ];
         if (arch === 'arm' && armMissing.includes(name)) continue;
-        const forms = [...crossArchEquivalents([name]).keys()];
+        const forms = [...crossArchEquivalents([name], { compat32: true }).keys()];
         expect(
           forms.some((f) => archesOf(f).includes(arch)),
           `${arch}: ${name}`,
@@ -107,10 +107,20 @@ describe('cross-arch equivalents', () => {
   });
 
   it('are a closure and say where each name comes from', () => {
-    const eq = crossArchEquivalents(['stat', 'fstat']);
+    const eq = crossArchEquivalents(['stat', 'fstat'], { compat32: true });
     expect(eq.get('newfstatat')).toEqual(['fstat', 'stat']);
     expect(eq.get('fstatat64')).toEqual(['fstat', 'stat']);
+    expect(eq.get('stat64')).toEqual(['stat']);
     expect(crossArchEquivalents(['openat']).size).toBe(0);
     expect(crossArchEquivalents(['open', 'openat']).has('openat')).toBe(false);
+  });
+
+  it('without compat32 follow only what arm64 lacks, to a form it has', () => {
+    expect([...crossArchEquivalents(['stat', 'fstat', 'rename', 'futex', 'nanosleep']).keys()]).toEqual([
+      'newfstatat',
+      'renameat',
+    ]);
+    for (const [to] of crossArchEquivalents(Object.keys(CROSS_ARCH_EQUIVALENTS)))
+      expect(archesOf(to), to).toContain('aarch64');
   });
 });
