@@ -12,9 +12,9 @@ import {
   stopContainer,
 } from '../docker/container';
 import type { Engine } from '../docker/engine';
-import { UsageError } from '../errors';
 import type { SeccompProfile } from '../profile/schema';
-import { keptSecurityOpts, serviceRunConfig, type ServiceRunConfig } from '../trace/container-spec';
+import { serviceContainerSpec } from '../trace/container-spec';
+import { composeRunConfig } from '../trace/prepare';
 import { LABEL_SESSION } from '../trace/layout';
 
 /** The workload harden replays: the same as it traced with. */
@@ -41,82 +41,6 @@ export interface ReplayResult {
   failure?: string;
   logTail: string[];
   wallMs: number;
-}
-
-/** The service's own container, no tracer, under `profile` (sent as JSON: the API takes no path). */
-export function replayContainerSpec(
-  run: ServiceRunConfig,
-  profile: SeccompProfile,
-  name: string,
-  labels: Record<string, string>,
-): Dockerode.ContainerCreateOptions {
-  const [first] = run.networks;
-  return {
-    name,
-    Image: run.image,
-    Entrypoint: run.entrypoint.length > 0 ? run.entrypoint : undefined,
-    Cmd: run.command,
-    Env: [...run.env],
-    ...(run.user ? { User: run.user } : {}),
-    ...(run.workingDir ? { WorkingDir: run.workingDir } : {}),
-    Labels: { ...run.labels, ...labels },
-    ...(run.stopSignal ? { StopSignal: run.stopSignal } : {}),
-    ...(run.stopGraceSeconds !== undefined ? { StopTimeout: run.stopGraceSeconds } : {}),
-    ...(run.healthcheck ? { Healthcheck: run.healthcheck } : {}),
-    HostConfig: {
-      Privileged: false,
-      CapAdd: [...run.capAdd],
-      CapDrop: [...run.capDrop],
-      SecurityOpt: [...keptSecurityOpts(run.securityOpt), `seccomp=${JSON.stringify(profile)}`],
-      Binds: run.mounts
-        .filter((m) => m.type === 'bind')
-        .map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
-      Mounts: run.mounts
-        .filter((m) => m.type === 'volume')
-        .map(
-          (m) =>
-            ({
-              Type: 'volume',
-              Source: m.source,
-              Target: m.target,
-              ReadOnly: m.readOnly,
-            }) as Dockerode.MountSettings,
-        ),
-      Tmpfs: { ...run.tmpfs },
-      ReadonlyRootfs: run.readOnly,
-      NetworkMode: run.networkMode ?? first?.name,
-      RestartPolicy: { Name: 'no' },
-      ...(run.shmSize !== undefined ? { ShmSize: run.shmSize } : {}),
-      ...(run.ulimits ? { Ulimits: run.ulimits } : {}),
-      ...(run.sysctls ? { Sysctls: run.sysctls } : {}),
-      ...(run.init !== undefined ? { Init: run.init } : {}),
-    },
-    ...(first && !run.networkMode
-      ? { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } }
-      : {}),
-  };
-}
-
-async function imageRunConfig(docker: Dockerode, project: ComposeProject, service: ComposeService) {
-  let image: Dockerode.ImageInspectInfo;
-  try {
-    image = await docker.getImage(service.image as string).inspect();
-  } catch {
-    throw new UsageError(
-      `image "${service.image}" of service "${service.name}" is not available on the engine`,
-    );
-  }
-  const cfg = image.Config as Dockerode.ImageInspectInfo['Config'] & {
-    Healthcheck?: ServiceRunConfig['healthcheck'];
-    StopSignal?: string;
-  };
-  return serviceRunConfig(project, service, {
-    Entrypoint: cfg.Entrypoint === undefined || cfg.Entrypoint === null ? null : [cfg.Entrypoint].flat(),
-    Cmd: cfg.Cmd ?? null,
-    Healthcheck: cfg.Healthcheck ?? null,
-    StopSignal: cfg.StopSignal,
-    User: cfg.User,
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -150,7 +74,7 @@ export async function replayService(
 ): Promise<ReplayResult> {
   const { docker } = engine;
   const started = Date.now();
-  const run = await imageRunConfig(docker, project, service);
+  const { run } = await composeRunConfig(docker, project, service);
   const labels = { [LABEL_SESSION]: `harden-${round}-${started}` };
   const created: (() => Promise<void>)[] = [];
   for (const net of run.networks) {
@@ -173,7 +97,7 @@ export async function replayService(
   };
   let container: Dockerode.Container | undefined;
   try {
-    container = await docker.createContainer(replayContainerSpec(run, profile, name, labels));
+    container = await docker.createContainer(serviceContainerSpec(run, { name, labels, seccomp: profile }));
     try {
       await container.start();
       result.started = true;

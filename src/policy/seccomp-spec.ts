@@ -62,7 +62,7 @@ export function resolveSeccompSpec(
 export function hasNoNewPrivileges(securityOpt: readonly string[]): boolean {
   let on = false;
   for (const opt of securityOpt) {
-    const m = /^no-new-privileges(?:[:=](.*))?$/.exec(opt.trim());
+    const m = /^no-new-privileges(?:[:=](.*))?$/i.exec(opt.trim());
     if (m) on = m[1] === undefined || m[1].trim().toLowerCase() === 'true';
   }
   return on;

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
+import type Dockerode from 'dockerode';
 import * as path from 'node:path';
 import { extractArchiveSafely, type ExtractResult } from '../docker/archive';
 import { getArchive, logTail, stopContainer } from '../docker/container';
 import { UsageError } from '../errors';
-import { hasNoNewPrivileges, keptSecurityOpts } from './container-spec';
+import { hasNoNewPrivileges } from '../policy/seccomp-spec';
+import { keptSecurityOpts } from './container-spec';
 import { utcStamp, type Prepared, type SessionContext } from './context';
 import { collectedName, TRACE_DIR, traceFileOrigin } from './layout';
 import {
@@ -39,7 +41,12 @@ export async function stopService(
   const grace = run.stopGraceSeconds ?? DEFAULT_GRACE_SECONDS;
   return ctx.progress.step(`Stop ${ctx.service.name}`, async (ctl) => {
     exit.markStopping();
-    const before = (await container.inspect()).State;
+    const before = (await container.inspect()).State as Dockerode.ContainerInspectInfo['State'] & {
+      Health?: { Status?: string };
+    };
+    // Stopped before its healthcheck passed: an entrypoint still initialising (initdb…) may not
+    // pass the signal on, in the trace as in production (`docker stop` during start-up).
+    const stillStarting = before.Health?.Status === 'starting';
     const everStarted = Boolean(before.StartedAt) && !before.StartedAt.startsWith('0001');
     let by: StopResult['by'] = !everStarted ? 'none' : before.Running ? 'stop' : 'self';
     if (before.Running) {
@@ -58,7 +65,10 @@ export async function stopService(
     const logTail = failed && by !== 'none' ? await tailOf(prep) : undefined;
     if (by === 'kill') {
       ctx.warnings.push(
-        `${ctx.service.name} did not stop within ${grace}s and was killed: its shutdown is incomplete in the traces`,
+        `${ctx.service.name} did not stop within ${grace}s and was killed: its shutdown is incomplete in the traces` +
+          (stillStarting
+            ? ' (it was stopped while its healthcheck still said "starting": an entrypoint that is still initialising may not pass the stop signal on; give --wait-healthy or a longer --duration)'
+            : ''),
       );
     }
     const finished =

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { ComposeProject, ComposeService, Healthcheck } from '../compose/model';
 import { UsageError } from '../errors';
+import type { SeccompProfile } from '../profile/schema';
 import { parseDuration } from './duration';
 import { CORE_DIR, TRACE_DIR, TRACE_PREFIX, WRAPPER_PATH } from './layout';
 
@@ -301,16 +302,6 @@ export function keptSecurityOpts(opts: readonly string[]): string[] {
     .map((o) => (o.includes('=') || !o.includes(':') ? o : o.replace(':', '=')));
 }
 
-/** Whether security_opt turns on no-new-privileges. */
-export function hasNoNewPrivileges(opts: readonly string[]): boolean {
-  let on = false;
-  for (const o of opts) {
-    const m = /^no-new-privileges(?:[:=](.*))?$/i.exec(o.trim());
-    if (m) on = m[1] === undefined || m[1].toLowerCase() === 'true';
-  }
-  return on;
-}
-
 /** `strace … -ff -A -o /opt/core_data/traces/<prefix> --` for a healthcheck or an exec. */
 export function straceCommand(injection: StraceInjection, prefix: string): string[] {
   return [...injection.launcher, ...injection.options, '-ff', '-A', '-o', `${TRACE_DIR}/${prefix}`, '--'];
@@ -336,21 +327,30 @@ export function tracedHealthcheck(hc: EngineHealthcheck, injection: StraceInject
  * service's cap_add/cap_drop, user, env, mounts and networks, drops seccomp options, and is never
  * privileged; /opt/core_data (wrapper, strace, traces) is the session's own volume.
  */
-export function traceContainerSpec(
-  run: ServiceRunConfig,
-  injection: StraceInjection,
-  session: TraceSessionNames,
-): Dockerode.ContainerCreateOptions {
-  const real = [...run.entrypoint, ...run.command];
-  if (real.length === 0) {
-    throw new UsageError(`service "${run.service}" has no command: neither compose nor the image sets one`);
-  }
-  const main = `${TRACE_DIR}/${TRACE_PREFIX.main}`;
-  const entrypoint =
-    injection.mode === 'wrapper'
-      ? ['/bin/sh', WRAPPER_PATH, main, ...injection.launcher, ...injection.options, '--', ...real]
-      : [...injection.launcher, ...injection.options, '-D', '-ff', '-A', '-o', main, '--', ...real];
+/** What differs between the containers built from a service's run config. */
+export interface ContainerSpecOptions {
+  name: string;
+  labels: Record<string, string>;
+  /** replaces the service's entrypoint + command (the tracer's launcher) */
+  entrypoint?: string[];
+  /** replaces the service's healthcheck (the traced one) */
+  healthcheck?: EngineHealthcheck;
+  /** mounted besides the service's own (the session volume) */
+  extraMounts?: Dockerode.MountSettings[];
+  /** run under this profile (sent as JSON: the API takes no path); default: Docker's default */
+  seccomp?: SeccompProfile;
+}
 
+/**
+ * The engine's create options for a service: its image, command, environment, user, mounts,
+ * tmpfs, networks (first one joined with its aliases), caps and security options as they are
+ * (seccomp replaced: Docker's default, or `seccomp`). Never privileged, no capability added that
+ * the service does not add itself. Shared by `trace` and `harden`'s replays.
+ */
+export function serviceContainerSpec(
+  run: ServiceRunConfig,
+  o: ContainerSpecOptions,
+): Dockerode.ContainerCreateOptions {
   const binds = run.mounts
     .filter((m) => m.type === 'bind')
     .map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
@@ -366,14 +366,18 @@ export function traceContainerSpec(
           ReadOnly: m.readOnly,
         }) as Dockerode.MountSettings,
     );
-  mounts.push({ Type: 'volume', Source: session.volume, Target: CORE_DIR, ReadOnly: false });
+  mounts.push(...(o.extraMounts ?? []));
 
   const [first] = run.networks;
+  const healthcheck = o.healthcheck ?? run.healthcheck;
   const hostConfig: Dockerode.HostConfig = {
     Privileged: false,
     CapAdd: [...run.capAdd],
     CapDrop: [...run.capDrop],
-    SecurityOpt: keptSecurityOpts(run.securityOpt),
+    SecurityOpt: [
+      ...keptSecurityOpts(run.securityOpt),
+      ...(o.seccomp ? [`seccomp=${JSON.stringify(o.seccomp)}`] : []),
+    ],
     Binds: binds,
     Mounts: mounts,
     Tmpfs: { ...run.tmpfs },
@@ -387,20 +391,45 @@ export function traceContainerSpec(
     ...(run.init !== undefined ? { Init: run.init } : {}),
   };
   return {
-    name: session.containerName,
+    name: o.name,
     Image: run.image,
-    Entrypoint: entrypoint,
-    Cmd: [],
+    ...(o.entrypoint
+      ? { Entrypoint: o.entrypoint, Cmd: [] }
+      : { Entrypoint: run.entrypoint.length > 0 ? run.entrypoint : undefined, Cmd: run.command }),
     Env: [...run.env],
     ...(run.user ? { User: run.user } : {}),
     ...(run.workingDir ? { WorkingDir: run.workingDir } : {}),
-    Labels: { ...run.labels, ...session.labels },
+    Labels: { ...run.labels, ...o.labels },
     ...(run.stopSignal ? { StopSignal: run.stopSignal } : {}),
     ...(run.stopGraceSeconds !== undefined ? { StopTimeout: run.stopGraceSeconds } : {}),
-    ...(run.healthcheck ? { Healthcheck: tracedHealthcheck(run.healthcheck, injection) } : {}),
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
     HostConfig: hostConfig,
     ...(first && !run.networkMode
       ? { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } }
       : {}),
   };
+}
+
+/** The trace container: the service's, run through the wrapper (or strace itself) under strace. */
+export function traceContainerSpec(
+  run: ServiceRunConfig,
+  injection: StraceInjection,
+  session: TraceSessionNames,
+): Dockerode.ContainerCreateOptions {
+  const real = [...run.entrypoint, ...run.command];
+  if (real.length === 0) {
+    throw new UsageError(`service "${run.service}" has no command: neither compose nor the image sets one`);
+  }
+  const main = `${TRACE_DIR}/${TRACE_PREFIX.main}`;
+  const entrypoint =
+    injection.mode === 'wrapper'
+      ? ['/bin/sh', WRAPPER_PATH, main, ...injection.launcher, ...injection.options, '--', ...real]
+      : [...injection.launcher, ...injection.options, '-D', '-ff', '-A', '-o', main, '--', ...real];
+  return serviceContainerSpec(run, {
+    name: session.containerName,
+    labels: session.labels,
+    entrypoint,
+    ...(run.healthcheck ? { healthcheck: tracedHealthcheck(run.healthcheck, injection) } : {}),
+    extraMounts: [{ Type: 'volume', Source: session.volume, Target: CORE_DIR, ReadOnly: false }],
+  });
 }

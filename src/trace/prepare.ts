@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import type { ComposeProject, ComposeService } from '../compose/model';
 import { readAsset } from '../assets';
 import { packArchive, type ArchiveEntry } from '../docker/archive';
 import {
@@ -110,6 +111,28 @@ async function runningContainers(ctx: SessionContext, service: string): Promise<
   });
 }
 
+/** The compose model's view of the service, completed by its image's defaults. */
+export async function composeRunConfig(
+  docker: Dockerode,
+  project: ComposeProject,
+  service: ComposeService,
+): Promise<{ run: ServiceRunConfig; image: Dockerode.ImageInspectInfo }> {
+  const image = await inspectImage(docker, service.image as string, service.name);
+  const cfg = image.Config as Dockerode.ImageInspectInfo['Config'] & {
+    Healthcheck?: ServiceRunConfig['healthcheck'];
+    StopSignal?: string;
+  };
+  const entrypoint = cfg.Entrypoint;
+  const run = serviceRunConfig(project, service, {
+    Entrypoint: entrypoint === undefined || entrypoint === null ? null : [entrypoint].flat(),
+    Cmd: cfg.Cmd ?? null,
+    Healthcheck: cfg.Healthcheck ?? null,
+    StopSignal: cfg.StopSignal,
+    User: cfg.User,
+  });
+  return { run, image };
+}
+
 const displayName = (c: Dockerode.ContainerInfo) => c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
 
 /** The compose model's view of the service, or — with --replace — the running container's own. */
@@ -120,22 +143,7 @@ async function resolveRunConfig(
   const { docker, project, service, cleanup } = ctx;
   say('looking for running containers of the service');
   const running = await runningContainers(ctx, service.name);
-  if (running.length === 0) {
-    const image = await inspectImage(docker, service.image as string, service.name);
-    const cfg = image.Config as Dockerode.ImageInspectInfo['Config'] & {
-      Healthcheck?: ServiceRunConfig['healthcheck'];
-      StopSignal?: string;
-    };
-    const entrypoint = cfg.Entrypoint;
-    const run = serviceRunConfig(project, service, {
-      Entrypoint: entrypoint === undefined || entrypoint === null ? null : [entrypoint].flat(),
-      Cmd: cfg.Cmd ?? null,
-      Healthcheck: cfg.Healthcheck ?? null,
-      StopSignal: cfg.StopSignal,
-      User: cfg.User,
-    });
-    return { run, image, replaced: [] };
-  }
+  if (running.length === 0) return { ...(await composeRunConfig(docker, project, service)), replaced: [] };
   if (!ctx.options.replace) {
     throw new UsageError(
       `service "${service.name}" is running in project "${project.name}" (${running.map(displayName).join(', ')})`,

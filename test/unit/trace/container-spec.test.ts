@@ -2,11 +2,13 @@ import type Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { ComposeProject, ComposeService } from '../../../src/compose/model';
 import { UsageError } from '../../../src/errors';
+import { hasNoNewPrivileges } from '../../../src/policy';
+import type { SeccompProfile } from '../../../src/profile/schema';
 import {
   effectiveHealthcheck,
-  hasNoNewPrivileges,
   keptSecurityOpts,
   parseByteSize,
+  serviceContainerSpec,
   serviceRunConfig,
   traceContainerSpec,
   tracedExec,
@@ -265,6 +267,47 @@ describe('traceContainerSpec: the trace container is the service, never more pri
   });
 });
 
+describe('serviceContainerSpec: harden replays the service itself under a profile', () => {
+  const profile: SeccompProfile = {
+    defaultAction: 'SCMP_ACT_ERRNO',
+    syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }],
+  };
+  const replay = () => {
+    const p = project([db]);
+    return serviceContainerSpec(serviceRunConfig(p, db, image), {
+      name: 'shop-db-coredata-replay1',
+      labels: { 'io.coredata.trace': 'harden-replay1' },
+      seccomp: profile,
+    });
+  };
+
+  it('runs the service’s own entrypoint, command and healthcheck: no tracer, no session volume', () => {
+    const spec = replay();
+    const traced = dbSpec();
+    expect(spec.Entrypoint).toEqual(['/usr/local/bin/docker-entrypoint.sh']);
+    expect(spec.Cmd).toEqual(['postgres']);
+    expect(spec.Healthcheck?.Test).toEqual(['CMD', 'pg_isready', '-U', 'postgres']);
+    expect(spec.HostConfig?.Mounts?.map((m) => m.Target)).toEqual(
+      traced.HostConfig?.Mounts?.map((m) => m.Target).filter((t) => t !== '/opt/core_data'),
+    );
+  });
+
+  it('puts the profile inline after the kept options; caps, mounts and networks as the trace container', () => {
+    const spec = replay();
+    const traced = dbSpec();
+    expect(spec.HostConfig?.SecurityOpt).toEqual([
+      'no-new-privileges=true',
+      'apparmor=docker-default',
+      `seccomp=${JSON.stringify(profile)}`,
+    ]);
+    const { Mounts: _m, SecurityOpt: _s, ...host } = spec.HostConfig!;
+    const { Mounts: _tm, SecurityOpt: _ts, ...tracedHost } = traced.HostConfig!;
+    expect(host).toEqual(tracedHost);
+    expect(spec.NetworkingConfig).toEqual(traced.NetworkingConfig);
+    expect(spec.Labels).toEqual({ team: 'data', 'io.coredata.trace': 'harden-replay1' });
+  });
+});
+
 describe('tracedExec', () => {
   it('runs the command through /bin/sh -c under strace, one prefix per exec', () => {
     expect(tracedExec(portable, 2, 'pgbench -T 5')).toEqual([
@@ -361,6 +404,7 @@ describe('small parsers', () => {
     [['no-new-privileges'], true],
     [['no-new-privileges:false'], false],
     [['no-new-privileges:true', 'no-new-privileges:false'], false],
+    [['NO-NEW-PRIVILEGES:True'], true],
     [[], false],
   ])('hasNoNewPrivileges(%j) = %s', (opts, on) => expect(hasNoNewPrivileges(opts)).toBe(on));
 });
