@@ -1,16 +1,5 @@
-import {
-  closeSync,
-  fchmodSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join, posix } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
   isAlias,
@@ -24,16 +13,15 @@ import {
   YAMLMap,
   YAMLSeq,
   type Alias,
-  type CollectionTag,
   type Document,
   type Node as YamlNode,
   type Pair,
   type Scalar,
-  type ScalarTag,
 } from 'yaml';
 import { ComposeError, UsageError } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
 import { getOwn, isMap, Override, RESET, type Tree, type TreeMap } from './tree';
-import { parseComposeYaml, pathKey, type ParsedDocument } from './yaml';
+import { COMPOSE_TAGS, parseComposeYaml, pathKey, type ParsedDocument } from './yaml';
 
 /**
  * Points a compose service at a seccomp profile by editing the compose file's text in place:
@@ -71,13 +59,6 @@ export interface ApplySeccompResult {
   /** what was found and deliberately left alone (e.g. `no-new-privileges:false`) */
   warnings: string[];
 }
-
-/** Same custom tags as the loader (src/compose/yaml.ts), so `!reset`/`!override` files round-trip. */
-const COMPOSE_TAGS: Array<ScalarTag | CollectionTag> = ['!reset', '!override'].flatMap((tag) => [
-  { tag, resolve: (s: string) => s } satisfies ScalarTag,
-  { tag, collection: 'map', nodeClass: YAMLMap } satisfies CollectionTag,
-  { tag, collection: 'seq', nodeClass: YAMLSeq } satisfies CollectionTag,
-]);
 
 const KEY = 'security_opt';
 
@@ -947,57 +928,11 @@ export function applySeccompToFile(
     throw new UsageError(`cannot read ${file}: ${code ?? String(cause)}`, { cause });
   }
   const result = applySeccomp({ ...options, source, file });
-  if (result.changed) writeTextAtomic(file, result.text);
-  return result;
-}
-
-function writeTextAtomic(file: string, text: string): void {
-  let path = file;
-  let mode = 0o644;
-  try {
-    path = realpathSync(file);
-    mode = statSync(path).mode & 0o7777;
-  } catch {
-    // a new file: write it where asked
-  }
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', mode);
-    fchmodSync(fd, mode);
-    const bytes = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (cause) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created, or already renamed
-    }
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write ${file}: ${code ?? String(cause)}`, {
+  if (result.changed) {
+    writeFileAtomic(file, result.text, {
+      what: 'the compose file',
       hint: 'check that the file and its directory are writable',
-      cause,
     });
   }
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // not supported here; the rename itself is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  return result;
 }

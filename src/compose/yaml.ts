@@ -36,7 +36,8 @@ export interface YamlOptions {
   onUnset?: (name: string) => void;
 }
 
-const COMPOSE_TAGS: Array<ScalarTag | CollectionTag> = ['!reset', '!override'].flatMap((tag) => [
+/** compose's `!reset`/`!override` tags (the loader and compose/apply parse with the same). */
+export const COMPOSE_TAGS: Array<ScalarTag | CollectionTag> = ['!reset', '!override'].flatMap((tag) => [
   { tag, resolve: (s: string) => s } satisfies ScalarTag,
   { tag, collection: 'map', nodeClass: YAMLMap } satisfies CollectionTag,
   { tag, collection: 'seq', nodeClass: YAMLSeq } satisfies CollectionTag,

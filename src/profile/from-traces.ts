@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ComposeProject, ComposeService } from '../compose/model';
 import { FailureError, UsageError } from '../errors';
+import { writeFileAtomic } from '../fs-atomic';
 import { effectiveCapabilities, hasNoNewPrivileges, resolveSeccompSpec, type Env } from '../policy';
 import { mergeSummaries, parseTraceSession, syscallUsers, type TraceFileSummary } from '../trace/parser';
 import { diffProfiles, type ProfileDiff } from './diff';
@@ -126,9 +127,10 @@ export const reportPathFor = (profilePath: string): string =>
 /** The generation report beside the profile, written atomically; returns its path. */
 export function writeGenerationReport(profilePath: string, report: object): string {
   const reportPath = reportPathFor(profilePath);
-  const tmp = `${reportPath}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`);
-  fs.renameSync(tmp, reportPath);
+  writeFileAtomic(reportPath, `${JSON.stringify(report, null, 2)}\n`, {
+    what: 'the report',
+    hint: 'check that the directory is writable',
+  });
   return reportPath;
 }
 
