@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type Dockerode from 'dockerode';
 import type { ComposeProject, ComposeService } from '../compose/model';
 import {
@@ -14,7 +13,9 @@ import {
 import type { Engine } from '../docker/engine';
 import type { SeccompProfile } from '../profile/schema';
 import { serviceContainerSpec } from '../trace/container-spec';
+import { sleep } from '../trace/context';
 import { composeRunConfig } from '../trace/prepare';
+import { runHostCommand, waitForHealth } from '../trace/workload';
 import { LABEL_SESSION } from '../trace/layout';
 
 /** The workload harden replays: the same as it traced with. */
@@ -41,22 +42,6 @@ export interface ReplayResult {
   failure?: string;
   logTail: string[];
   wallMs: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function hostCommand(
-  cmd: string,
-  env: NodeJS.ProcessEnv,
-  out: NodeJS.WritableStream,
-): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c: Buffer) => out.write(c));
-    child.stderr.on('data', (c: Buffer) => out.write(c));
-    child.on('error', reject);
-    child.on('close', (code, sig) => resolve(sig ? null : code));
-  });
 }
 
 /**
@@ -106,27 +91,14 @@ export async function replayService(
       return result;
     }
     if (w.waitHealthy && run.healthcheck) {
-      const deadline = Date.now() + (w.healthyTimeoutMs ?? 120_000);
-      for (;;) {
-        const state = (await container.inspect()).State as {
-          Running?: boolean;
-          Health?: { Status?: string };
-        };
-        if (state.Health?.Status === 'healthy') {
-          result.healthy = true;
-          break;
-        }
-        if (
-          !state.Running ||
-          state.Health?.Status === 'unhealthy' ||
-          Date.now() > deadline ||
-          w.signal.aborted
-        ) {
-          result.healthy = false;
-          result.failure = `the service did not become healthy under the profile (${state.Running ? state.Health?.Status : 'exited'})`;
-          return result;
-        }
-        await sleep(500);
+      const { outcome, status } = await waitForHealth(container, {
+        timeoutMs: w.healthyTimeoutMs ?? 120_000,
+        signal: w.signal,
+      });
+      result.healthy = outcome === 'healthy';
+      if (!result.healthy) {
+        result.failure = `the service did not become healthy under the profile (${outcome === 'exited' ? 'exited' : outcome === 'timeout' ? `still ${status}` : outcome})`;
+        return result;
       }
     }
     for (const cmd of w.exec) {
@@ -139,14 +111,20 @@ export async function replayService(
       }
     }
     if (w.workload && !w.signal.aborted) {
-      const code = await hostCommand(w.workload, { ...process.env, COREDATA_CONTAINER: container.id }, w.log);
+      const env = {
+        ...process.env,
+        COREDATA_CONTAINER: container.id,
+        COREDATA_PROJECT: project.name,
+        COREDATA_SERVICE: service.name,
+      };
+      const code = await runHostCommand(w.workload, env, w.log, w.signal);
       result.host = { command: w.workload, exitCode: code };
       if (code !== 0) {
         result.failure = `the workload exited with ${code} under the profile`;
         return result;
       }
     }
-    if (w.durationMs && w.exec.length === 0 && !w.workload) await sleep(w.durationMs);
+    if (w.durationMs && w.exec.length === 0 && !w.workload) await sleep(w.durationMs, w.signal);
     await stopContainer(container, run.stopGraceSeconds);
     const state = (await container.inspect()).State as { ExitCode?: number; OOMKilled?: boolean };
     result.exitStatus = state.ExitCode ?? null;

@@ -111,6 +111,27 @@ export async function runTracingWindow(
   return result;
 }
 
+export type HealthOutcome = 'healthy' | 'unhealthy' | 'timeout' | 'exited' | 'aborted';
+
+/** Polls the container's health until it is healthy, unhealthy, gone, too late, or `signal` aborts. */
+export async function waitForHealth(
+  container: Dockerode.Container,
+  o: { timeoutMs: number; signal: AbortSignal; onStatus?: (status: string) => void },
+): Promise<{ outcome: HealthOutcome; status: string }> {
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    if (o.signal.aborted) return { outcome: 'aborted', status: 'none' };
+    const state = (await container.inspect()).State as { Running?: boolean; Health?: { Status?: string } };
+    const status = state.Health?.Status ?? 'none';
+    o.onStatus?.(status);
+    if (status === 'healthy') return { outcome: 'healthy', status };
+    if (status === 'unhealthy') return { outcome: 'unhealthy', status };
+    if (state.Running === false) return { outcome: 'exited', status };
+    if (Date.now() > deadline) return { outcome: 'timeout', status };
+    await sleep(500, o.signal);
+  }
+}
+
 async function waitHealthy(
   ctx: SessionContext,
   prep: Prepared,
@@ -123,21 +144,19 @@ async function waitHealthy(
   await ctx.progress.step(
     `Wait until ${ctx.service.name} is healthy (up to ${formatDuration(timeout)})`,
     async (ctl) => {
-      const deadline = Date.now() + timeout;
-      while (!window.aborted) {
-        const state = (await prep.container.inspect()).State as { Health?: { Status?: string } };
-        const status = state.Health?.Status ?? 'none';
-        ctl.output(`health: ${status}`);
-        if (status === 'healthy') return;
-        if (status === 'unhealthy' || Date.now() > deadline) {
-          result.unhealthy =
-            status === 'unhealthy'
-              ? 'became unhealthy'
-              : `was not healthy after ${formatDuration(timeout)} (health: ${status})`;
-          return endWindow('unhealthy');
-        }
-        await sleep(500, window);
-      }
+      const { outcome, status } = await waitForHealth(prep.container, {
+        timeoutMs: timeout,
+        signal: window,
+        onStatus: (s) => ctl.output(`health: ${s}`),
+      });
+      if (outcome === 'healthy' || outcome === 'aborted') return;
+      // exited: the window's exit watcher says why
+      if (outcome === 'exited') return;
+      result.unhealthy =
+        outcome === 'unhealthy'
+          ? 'became unhealthy'
+          : `was not healthy after ${formatDuration(timeout)} (health: ${status})`;
+      endWindow('unhealthy');
     },
   );
 }
@@ -177,7 +196,7 @@ async function runWorkload(
 }
 
 /** `sh -c cmd` on this machine in its own process group, killed group-wide when `signal` aborts. */
-function runHostCommand(
+export function runHostCommand(
   cmd: string,
   env: NodeJS.ProcessEnv,
   out: Writable,
