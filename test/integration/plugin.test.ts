@@ -115,6 +115,13 @@ describeEngine('the executable through the real docker CLI', () => {
     }
   });
 
+  it('compiles the oclif part from its code cache (startup, issue 2)', () => {
+    const r = run(exe, ['version', '--help'], { ...env, CORE_DATA_DEBUG_STARTUP: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/USAGE/);
+    expect(r.stderr).toBe('');
+  });
+
   it('answers the metadata handshake from docker-plugin-metadata.json', () => {
     const r = run(exe, ['docker-cli-plugin-metadata'], env);
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(fs.readFileSync('docker-plugin-metadata.json', 'utf8')));
