@@ -5,9 +5,9 @@
 //
 // Startup (issue 2): the docker CLI runs the executable twice per command, once for the metadata
 // handshake. So the executable's main script is small (src/sea-entry.ts → main.ts: the handshake,
-// argv parsing), and everything else (src/cli.ts: oclif, the commands and their dependencies) is a
-// second bundle stored as an asset with its own V8 code cache, compiled only when a run gets past
-// main.ts (src/sea-cli.ts).
+// plain `version`, argv parsing), and everything else (src/cli.ts: oclif, the commands and their
+// dependencies) is a second bundle stored as an asset with its own V8 code cache, compiled only
+// when a run gets past main.ts (src/sea-cli.ts).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,8 +1,8 @@
 /**
  * The executable's stand-in for ./cli (scripts/build-sea.mjs points main.ts's `import('./cli')`
- * here). The executable's main script is only main.ts and what the metadata handshake needs; the
- * rest (oclif, the commands, their dependencies: megabytes of code) is the asset `cli.cjs`,
- * compiled from its V8 code cache `cli.cache` only when a run needs it.
+ * here). The executable's main script is only main.ts and what the metadata handshake and plain
+ * `version` need; the rest (oclif, the commands, their dependencies: megabytes of code) is the
+ * asset `cli.cjs`, compiled from its V8 code cache `cli.cache` only when a run needs it.
  */
 import * as sea from 'node:sea';
 import * as vm from 'node:vm';
