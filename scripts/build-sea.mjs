@@ -1,18 +1,47 @@
 #!/usr/bin/env node
-// Builds dist/docker-coredata: esbuild bundle → Node single-executable blob → postject into a copy
-// of this node binary (DESIGN §4). Offline: uses only what npm installed.
+// Builds dist/docker-coredata: esbuild bundles → Node single-executable blob → postject into a copy
+// of this node binary (DESIGN §4). Offline: uses only what npm installed. Runs after `tsc` (npm run
+// build): the oclif manifest is built from the compiled commands in dist/.
+//
+// Startup (issue 2): the docker CLI runs the executable twice per command, once for the metadata
+// handshake. So the executable's main script is small (src/sea-entry.ts → main.ts: the handshake,
+// plain `version`, argv parsing), and everything else (src/cli.ts: oclif, the commands and their
+// dependencies) is a second bundle stored as an asset with its own V8 code cache, compiled only
+// when a run gets past main.ts (src/sea-cli.ts).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as vm from 'node:vm';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'sea');
 fs.mkdirSync(out, { recursive: true });
 
-// oclif requires `oclif.commands.target` (and the root package.json) by path; answer from the bundle.
-const TARGET = 'commands/index.js';
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  define: { 'process.env.CORE_DATA_SEA': '"1"' },
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+// 1. The oclif manifest, built as oclif builds it when it finds none (what the executable used to do
+//    on every run): the root plugin loads every command from dist/ and caches its flags, args, help.
+const { Plugin, settings } = createRequire(import.meta.url)('@oclif/core');
+settings.enableAutoTranspile = false; // the compiled commands, as at run time (src/cli.ts)
+const plugin = new Plugin({ root, isRoot: true, ignoreManifest: true, errorOnManifestCreate: true });
+await plugin.load();
+const manifest = JSON.stringify(plugin.manifest);
+
+// 2. cli.cjs: src/cli.ts and all it loads. oclif requires `oclif.commands.target` (and the root
+//    package.json) by path; inside the executable `require` only knows built-ins, so this banner
+//    routes those two paths to the modules src/cli.ts registers.
+const TARGET = 'commands/lazy.js';
 const banner = `
 const __coredataRequire = require;
 const __coredataVirtual = (id) => {
@@ -33,31 +62,53 @@ require = Object.assign(
     main: __coredataRequire.main,
   },
 );`;
-
-await esbuild.build({
-  entryPoints: [path.join(root, 'src', 'sea-entry.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  outfile: path.join(out, 'main.cjs'),
+const cli = await esbuild.build({
+  ...common,
+  entryPoints: [path.join(root, 'src', 'cli.ts')],
+  write: false,
+  outfile: path.join(out, 'cli.cjs'),
   // typescript/ts-node: oclif's dev-only auto-transpile; never used by the executable.
   external: ['cpu-features', '*.node', 'typescript', 'ts-node'],
   banner: { js: banner },
-  define: { 'process.env.CORE_DATA_SEA': '"1"' },
-  legalComments: 'none',
-  logLevel: 'warning',
+  define: { ...common.define, __CORE_DATA_OCLIF_MANIFEST__: JSON.stringify(manifest) },
+});
+// One function expression, called by src/sea-cli.ts as Node calls a CommonJS module; its code cache
+// is made here from the same text, by this node binary (the one copied into the executable below).
+const cliSource = `(function (exports, require, module, __filename, __dirname) {\n${cli.outputFiles[0].text}\n})`;
+fs.writeFileSync(path.join(out, 'cli.cjs'), cliSource);
+fs.writeFileSync(path.join(out, 'cli.cache'), new vm.Script(cliSource).createCachedData());
+
+// 3. main.cjs, the executable's main script: src/sea-entry.ts with `./cli` replaced by src/sea-cli.ts.
+await esbuild.build({
+  ...common,
+  entryPoints: [path.join(root, 'src', 'sea-entry.ts')],
+  outfile: path.join(out, 'main.cjs'),
+  plugins: [
+    {
+      name: 'cli-from-asset',
+      setup(build) {
+        build.onResolve({ filter: /^\.\/cli$/ }, () => ({ path: path.join(root, 'src', 'sea-cli.ts') }));
+      },
+    },
+  ],
 });
 
-const assets = ['seccomp/trace_entrypoint.sh', 'seccomp/docker-default.json'];
+// 4. The blob (main script with its code cache, and the assets) and the executable.
+const assets = {
+  'cli.cjs': path.join(out, 'cli.cjs'),
+  'cli.cache': path.join(out, 'cli.cache'),
+  ...Object.fromEntries(
+    ['seccomp/trace_entrypoint.sh', 'seccomp/docker-default.json']
+      .filter((a) => fs.existsSync(path.join(root, a)))
+      .map((a) => [a, path.join(root, a)]),
+  ),
+};
 const seaConfig = {
   main: path.join(out, 'main.cjs'),
   output: path.join(out, 'prep.blob'),
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
-  assets: Object.fromEntries(
-    assets.filter((a) => fs.existsSync(path.join(root, a))).map((a) => [a, path.join(root, a)]),
-  ),
+  assets,
 };
 fs.writeFileSync(path.join(out, 'sea-config.json'), JSON.stringify(seaConfig, null, 2));
 execFileSync(process.execPath, ['--experimental-sea-config', path.join(out, 'sea-config.json')], {

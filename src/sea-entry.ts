@@ -1,7 +1,6 @@
 /**
- * Entry of the single executable (esbuild bundle → Node SEA). oclif's explicit command strategy
- * `require`s its target by path; inside the executable `require` only knows built-ins, so the
- * bundle's banner routes that one path to the command map registered here (scripts/build-sea.mjs).
+ * Entry of the single executable (esbuild bundle → Node SEA): main.ts, with `./cli` loaded from
+ * the executable's assets by ./sea-cli (scripts/build-sea.mjs).
  */
 import * as path from 'node:path';
 import { main } from './main';

@@ -1,5 +1,8 @@
+import { versionLine, versionReport } from '../plugin/version';
 import { BaseCommand, jsonFlag } from './base';
 
+// `version` and `version --json` as such are answered by main.ts without loading oclif, from the same
+// ../plugin/version functions; this class serves help, flag errors, and in-process runs (tests).
 export default class Version extends BaseCommand {
   static override description = 'Print the plugin version (and Node.js version with --json).';
   static override examples = ['<%= config.bin %> version', '<%= config.bin %> version --json'];
@@ -7,8 +10,7 @@ export default class Version extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Version);
-    if (flags.json)
-      this.printJson({ version: this.config.version, node: process.version, arch: process.arch });
-    else this.log(`docker coredata ${this.config.version}`);
+    if (flags.json) this.printJson(versionReport(this.config.version));
+    else this.log(versionLine(this.config.version));
   }
 }

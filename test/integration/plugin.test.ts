@@ -115,6 +115,22 @@ describeEngine('the executable through the real docker CLI', () => {
     }
   });
 
+  it('`docker coredata version [--json]` prints the package version', () => {
+    const { version } = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+    const r = run('docker', ['coredata', 'version'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`docker coredata ${version}\n`);
+    const j = run('docker', ['coredata', 'version', '--json'], env);
+    expect(JSON.parse(j.stdout)).toEqual({ version, node: process.version, arch: process.arch });
+  });
+
+  it('compiles the oclif part from its code cache (startup, issue 2)', () => {
+    const r = run(exe, ['version', '--help'], { ...env, CORE_DATA_DEBUG_STARTUP: '1' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/USAGE/);
+    expect(r.stderr).toBe('');
+  });
+
   it('answers the metadata handshake from docker-plugin-metadata.json', () => {
     const r = run(exe, ['docker-cli-plugin-metadata'], env);
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(fs.readFileSync('docker-plugin-metadata.json', 'utf8')));

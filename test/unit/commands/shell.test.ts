@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { runCommand } from '@oclif/test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../src/commands/index';
+import { LAZY_COMMANDS } from '../../../src/commands/lazy';
 
-// @oclif/test loads the npm layout (package.json → dist/commands/index.js): `npm test` compiles first.
+// @oclif/test loads the npm layout (package.json → dist/commands/lazy.js): `npm test` compiles first.
 const root = process.cwd();
 
 describe('version', () => {
@@ -95,6 +96,13 @@ describe('install / uninstall', () => {
     expect(error?.oclif?.exit).toBe(2);
     expect(stderr).toMatch(/not a symlink/);
     expect(fs.readFileSync(path.join(bin, 'docker-core-data'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('the lazy command map oclif loads (src/commands/lazy.ts)', () => {
+  it('has the commands of the eager map', () => {
+    // Keys only: its getters require the compiled modules, which vitest does not provide.
+    expect(Object.keys(LAZY_COMMANDS)).toEqual(Object.keys(COMMANDS));
   });
 });
 

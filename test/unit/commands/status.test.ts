@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { StatusReport } from '../../../src/policy';
 import { cliConfig, EXAMPLE } from '../policy/support';
 
-// Runs the compiled commands (package.json points oclif at dist/commands/index.js): `npx tsc -p tsconfig.build.json` first.
+// Runs the compiled commands (package.json points oclif at dist/commands/lazy.js): `npx tsc -p tsconfig.build.json` first.
 const file = path.join(EXAMPLE, 'docker-compose.yml');
 
 /** Service names go before `-f`: a repeatable flag takes every following word as a value. */

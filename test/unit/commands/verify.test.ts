@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { RULES, VerifyReport, type RuleId } from '../../../src/policy';
 import { cliConfig, EXAMPLE, FIXTURES } from '../policy/support';
 
-// Runs the compiled commands (package.json points oclif at dist/commands/index.js): `npx tsc -p tsconfig.build.json` first.
+// Runs the compiled commands (package.json points oclif at dist/commands/lazy.js): `npx tsc -p tsconfig.build.json` first.
 
 async function verify(dir: string, ...extra: string[]) {
   const file = path.join(dir, 'docker-compose.yml');

@@ -13,7 +13,7 @@ export function loadFixture(dir: string): ComposeProject {
 
 /**
  * The oclif config of this package, `{root: process.cwd()}`, with its commands read from the
- * compiled command map (dist/commands/index.js) rather than from oclif.manifest.json, which
+ * compiled command map (dist/commands/lazy.js) rather than from oclif.manifest.json, which
  * lags behind until `npm run manifest` runs again.
  */
 export async function cliConfig(): Promise<Config> {
