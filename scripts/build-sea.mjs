@@ -40,10 +40,17 @@ const manifest = JSON.stringify(plugin.manifest);
 
 // 2. cli.cjs: src/cli.ts and all it loads. oclif requires `oclif.commands.target` (and the root
 //    package.json) by path; inside the executable `require` only knows built-ins, so this banner
-//    routes those two paths to the modules src/cli.ts registers.
+//    routes those two paths to the modules src/cli.ts registers. Anything else that is not a
+//    built-in (the optional natives ssh2 probes for: cpu-features, sshcrypto.node) fails as a
+//    missing module would, without asking the executable's require, which warns on every such call.
 const TARGET = 'commands/lazy.js';
 const banner = `
 const __coredataRequire = require;
+const __coredataIsBuiltin = __coredataRequire('node:module').isBuiltin;
+const __coredataMissing = (id) =>
+  Object.assign(new Error("Cannot find module '" + id + "' (not bundled into the executable)"), {
+    code: 'MODULE_NOT_FOUND',
+  });
 const __coredataVirtual = (id) => {
   if (typeof id !== 'string') return undefined;
   const p = id.replace(/\\\\/g, '/');
@@ -54,7 +61,9 @@ const __coredataVirtual = (id) => {
 require = Object.assign(
   (id) => {
     const v = __coredataVirtual(id);
-    return v ? globalThis.__coredataVirtualModules[v]() : __coredataRequire(id);
+    if (v) return globalThis.__coredataVirtualModules[v]();
+    if (!__coredataIsBuiltin(id)) throw __coredataMissing(id);
+    return __coredataRequire(id);
   },
   {
     resolve: (id, o) => (__coredataVirtual(id) ? id : __coredataRequire.resolve(id, o)),
