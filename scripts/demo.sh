@@ -20,7 +20,7 @@ export CORE_DATA_POSTGRES_IMAGE="$image"
 rm -rf "$work" && mkdir -p "$(dirname "$work")" && cp -r "$root/examples/core-data" "$work"
 cd "$work"
 docker coredata status
-docker coredata harden postgres --wait-healthy \
+docker coredata harden postgres --apply --wait-healthy \
   --exec 'pgbench -i -U postgres coredata' \
   --exec 'pgbench -T 10 -U postgres coredata' \
   --exec 'psql -v ON_ERROR_STOP=1 -U postgres -d coredata -c "create table demo(x int primary key); insert into demo values (1)"' \

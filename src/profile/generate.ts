@@ -108,6 +108,11 @@ export function generateProfile(input: GenerateInput): GenerateResult {
   for (const entry of input.runtimeBaseline === false ? [] : runtimeBaseline(input.noNewPrivileges)) {
     want(entry.name, { kind: 'baseline', detail: entry.reason });
   }
+  // A thread ends with `exit`, a process with `exit_group`. A trace of single-threaded work never
+  // shows `exit`, yet denied, glibc's thread exit retries it forever: a hang, never an error.
+  if (reasons.has('exit_group') && !reasons.has('exit')) {
+    want('exit', { kind: 'baseline', detail: 'thread exit: denied, glibc retries it forever (a hang)' });
+  }
   for (const [name, of] of crossArchEquivalents([...reasons.keys()], {
     compat32: input.compat32 ?? false,
   }))

@@ -213,6 +213,21 @@ describe('generateProfile: shape of the output', () => {
     ]);
   });
 
+  it('allows a thread’s exit wherever exit_group is: denied, a thread exit would hang', () => {
+    const gen = (observed: string[]) =>
+      generateProfile({
+        observed,
+        caps: [],
+        noNewPrivileges: true,
+        defaultProfile: DEFAULT,
+        runtimeBaseline: false,
+      }).report.allowed;
+    const withExit = gen(['read', 'exit_group']);
+    expect(withExit.map((a) => a.name)).toEqual(['exit', 'exit_group', 'read']);
+    expect(withExit[0]!.reasons[0]!.kind).toBe('baseline');
+    expect(gen(['read']).map((a) => a.name)).toEqual(['read']);
+  });
+
   it('reports who needed each call, and why the baseline is there', () => {
     const { report } = generateProfile({
       observed: ['read', 'capset'],
