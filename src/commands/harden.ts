@@ -122,12 +122,16 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
           `trace ${(result.traceWallMs / 1000).toFixed(1)} s, replay ${(result.replayWallMs / 1000).toFixed(1)} s`,
         ],
       ];
-      for (const [k, v] of rows) this.log(`${k.padEnd(24)} ${v}`);
       if (flags.apply && result.written) {
-        if (result.applied.length === 0)
-          this.log(`compose file            already points at ${result.output}`);
-        for (const a of result.applied) this.log(`  ${a}`);
+        rows.push([
+          'compose file',
+          result.composeFile
+            ? `${result.composeFile} edited`
+            : `unchanged (its security_opt already points at ${result.output})`,
+        ]);
       }
+      for (const [k, v] of rows) this.log(`${k.padEnd(24)} ${v}`);
+      for (const a of result.applied) this.log(`  ${a}`);
       for (const [name, who] of Object.entries(result.added))
         this.log(`  added ${name}: needed by ${who.join(', ')}`);
     }
