@@ -67,12 +67,38 @@ export function emptySummary(): TraceFileSummary {
 
 export const MAX_UNREADABLE_SAMPLES = 5;
 
+/** Key order of every record: by UTF-16 code units, as `<` compares. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * `into[k] += v` for keys that are any string a trace may contain: an own property even for
+ * `__proto__`, and `toString` or `constructor` start from 0, not from what Object.prototype has.
+ */
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(from)) setOwn(into, k, (Object.hasOwn(into, k) ? into[k]! : 0) + v);
+}
+
+/** `into[key] = value`, as an own property even for `__proto__`. */
+export function setOwn<T>(into: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') {
+    Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    into[key] = value;
+  }
+}
+
+/** The own record of `key` in `r`, created empty when missing. */
+function ownRecord(r: Record<string, Record<string, number>>, key: string): Record<string, number> {
+  if (Object.hasOwn(r, key)) return r[key]!;
+  const created: Record<string, number> = {};
+  setOwn(r, key, created);
+  return created;
 }
 
 function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => compareKeys(a, b)));
 }
 
 /** Sum of several summaries (files of one session, or several sessions). Pure; inputs untouched. */
@@ -83,7 +109,8 @@ export function mergeSummaries(summaries: readonly TraceFileSummary[]): TraceFil
     out.sources.push(...s.sources);
     out.lines += s.lines;
     addCounts(out.syscalls, s.syscalls);
-    for (const [exe, calls] of Object.entries(s.executables)) addCounts((out.executables[exe] ??= {}), calls);
+    for (const [exe, calls] of Object.entries(s.executables))
+      addCounts(ownRecord(out.executables, exe), calls);
     addCounts(out.failures.EPERM, s.failures.EPERM);
     addCounts(out.failures.ENOSYS, s.failures.ENOSYS);
     addCounts(out.signals, s.signals);
@@ -150,9 +177,9 @@ export function linkForks(summaries: readonly TraceFileSummary[]): TraceFileSumm
     if (program === UNKNOWN_EXECUTABLE) return s;
     const executables: Record<string, Record<string, number>> = {};
     for (const [exe, calls] of Object.entries(s.executables)) {
-      if (exe !== UNKNOWN_EXECUTABLE) executables[exe] = { ...calls };
+      if (exe !== UNKNOWN_EXECUTABLE) setOwn(executables, exe, { ...calls });
     }
-    addCounts((executables[program] ??= {}), unknown);
+    addCounts(ownRecord(executables, program), unknown);
     const forks = s.forks.map((f) =>
       f.executable === UNKNOWN_EXECUTABLE ? { ...f, executable: program } : f,
     );
@@ -162,9 +189,13 @@ export function linkForks(summaries: readonly TraceFileSummary[]): TraceFileSumm
 
 /** syscall → programs that made it (sorted), the shape the profile generator's report wants. */
 export function syscallUsers(summary: TraceFileSummary): Record<string, string[]> {
-  const users: Record<string, Set<string>> = {};
+  const users = new Map<string, Set<string>>();
   for (const [exe, calls] of Object.entries(summary.executables)) {
-    for (const name of Object.keys(calls)) (users[name] ??= new Set()).add(exe);
+    for (const name of Object.keys(calls)) {
+      let set = users.get(name);
+      if (!set) users.set(name, (set = new Set()));
+      set.add(exe);
+    }
   }
-  return sortedRecord(Object.fromEntries(Object.entries(users).map(([k, v]) => [k, [...v].sort()])));
+  return sortedRecord(Object.fromEntries([...users].map(([k, v]) => [k, [...v].sort()])));
 }
