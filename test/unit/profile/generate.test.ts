@@ -14,7 +14,9 @@ import {
   SeccompProfile,
   syscallNames,
 } from '../../../src/profile';
-import { parseTraceSession, syscallUsers } from '../../../src/trace/parser';
+import { wantsCompat32 } from '../../../src/profile/from-traces';
+import type { SyscallArch } from '../../../src/profile/syscalls';
+import { emptySummary, parseTraceSession, syscallUsers } from '../../../src/trace/parser';
 
 const ROOT = join(__dirname, '../../..');
 const DEFAULT = readProfile(join(ROOT, 'seccomp/docker-default.json'));
@@ -277,5 +279,16 @@ describe('generateProfile: shape of the output', () => {
       if (dir === 'postgres') expect(report.refused).toEqual([]);
       else expect(report.refused.map((r) => r.name)).toEqual(['sethostname', 'unshare']);
     }
+  });
+});
+
+describe('32-bit forms follow the traces', () => {
+  const summary = (personalities: SyscallArch[]) => ({ ...emptySummary(), personalities });
+  it('only when a 32-bit personality ran, or when asked', () => {
+    expect(wantsCompat32(summary(['x86_64']))).toBe(false);
+    expect(wantsCompat32(summary(['x32', 'x86_64']))).toBe(false);
+    expect(wantsCompat32(summary(['x86', 'x86_64']))).toBe(true);
+    expect(wantsCompat32(summary(['aarch64', 'arm']))).toBe(true);
+    expect(wantsCompat32(summary(['x86_64']), true)).toBe(true);
   });
 });
