@@ -3,7 +3,8 @@
 // real path: wrapper, portable strace, cap_drop ALL, no-new-privileges) ÷ TPS untraced, per strace
 // option set. The pgbench client runs untraced (`docker exec` from the host workload), so the
 // ratio is the server's overhead. Each traced run is paired with an untraced one just before it.
-// Target ≥ 0.5; DESIGN measured 0.34 for plain `strace -ff`.
+// Target ≥ 0.5; DESIGN measured 0.34 for plain `strace -ff`. The last variant is no strace at all:
+// `trace --recorder bpf` (the kernel counts; its "lines" column is the distinct calls recorded).
 // Needs the compiled code: `npx tsc -p tsconfig.build.json` first (imports dist/).
 //   node bench/trace-overhead/run.mjs [--seconds 8] [--clients 4] [--scale 1] [--only NAME,NAME] [--json]
 import { execFileSync } from 'node:child_process';
@@ -16,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
-let trace, engineMod, model;
+let trace, record, engineMod, model;
 try {
   trace = require(join(root, 'dist/trace/index.js'));
+  record = require(join(root, 'dist/trace/record.js'));
   engineMod = require(join(root, 'dist/docker/engine.js'));
   model = require(join(root, 'dist/compose/model.js'));
 } catch (e) {
@@ -50,6 +52,8 @@ const VARIANTS = [
     name: '--seccomp-bpf -e trace=none (floor: attach only)',
     options: ['--seccomp-bpf', '-e', 'trace=none'],
   },
+  // no strace at all: the kernel counts (trace --recorder bpf; needs root and bpftrace)
+  { name: 'bpf recorder (no ptrace)', recorder: 'bpf' },
 ].filter((v) => ONLY.length === 0 || ONLY.some((o) => v.name.includes(o)));
 
 const tps = (text) => {
@@ -123,6 +127,16 @@ async function traced(engine, variant) {
   try {
     const out = join(dir, 'pgbench.out');
     const svc = service(variant.tmpfs ? { tmpfs: ['/opt/core_data/traces:mode=1777'] } : {});
+    if (variant.recorder === 'bpf') {
+      const r = await record.recordService(engine, project(dir, svc), 'db', {
+        waitHealthy: true,
+        exec: [`pgbench -i -q -s ${SCALE} -U postgres postgres`],
+        workload: `docker exec "$COREDATA_CONTAINER" ${PGBENCH} > ${out} 2>&1`,
+        log: new PassThrough().resume(),
+      });
+      if (r.run.failure) throw new Error(`${variant.name}: ${r.run.failure}\n${readFileSync(out, 'utf8')}`);
+      return { tps: tps(readFileSync(out, 'utf8')), lines: r.syscalls, bytes: 0 };
+    }
     const result = await trace.traceService(engine, project(dir, svc), 'db', {
       waitHealthy: true,
       exec: [`pgbench -i -q -s ${SCALE} -U postgres postgres`],

@@ -55,6 +55,11 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
     'trace-dir': Flags.string({
       description: 'Reuse this trace session instead of tracing again (replay and enforce only).',
     }),
+    recorder: Flags.string({
+      options: ['strace', 'bpf'],
+      default: 'strace',
+      description: 'How to record: strace, or bpf (the kernel counts; near full speed; root, local engine).',
+    }),
     compat32: Flags.boolean({
       description: 'Also allow the 32-bit (i386/arm) forms of every call, for images that run 32-bit code.',
     }),
@@ -79,6 +84,7 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
       apply: flags.apply,
       traceDir: flags['trace-dir'],
       compat32: flags.compat32,
+      recorder: flags.recorder as 'strace' | 'bpf',
       cwd: process.cwd(),
       env: process.env,
       defaultProfile: dockerDefaultProfile(),

@@ -17,11 +17,19 @@ export default class Trace extends BaseCommand {
   static override summary = 'Run a service under strace and collect its system calls.';
   static override description = `Runs SERVICE in a container of its own (its image, user, capabilities, mounts and networks, Docker's default seccomp profile, never privileged) under strace -ff, wraps its healthcheck and every --exec in strace too, stops it gracefully and collects the traces into seccomp/traces/SERVICE/<UTC timestamp>/ with a manifest.json.
 Without --duration, --exec or --workload it traces until you press Enter or Ctrl-C.
+
+--recorder bpf records without strace: the service runs untraced while the kernel counts its system
+calls (bpftrace at the raw_syscalls tracepoints, keyed by the container's mount namespace), so it
+runs at near full speed (pgbench keeps ~85 % of its throughput, against ~30 % under strace). It
+records names, counts, the command name (comm) and EPERM/ENOSYS failures, not arguments or program
+paths; it needs root, bpftrace and a local engine, and a workload (--exec, --workload or --duration).
+generate and harden read its sessions (recording.json) like strace's.
 Exit codes: 0 traces collected, 1 the service or workload failed (traces kept), 2 bad input, 3 engine unreachable, 130 interrupted (traces kept).`;
   static override examples = [
     '<%= config.bin %> trace postgres',
     '<%= config.bin %> trace postgres --wait-healthy --exec "pgbench -i -U postgres" --exec "pgbench -T 30 -U postgres"',
     '<%= config.bin %> trace api --duration 2m --workload "./load-test.sh"',
+    '<%= config.bin %> trace postgres --recorder bpf --wait-healthy --exec "pgbench -T 30 -U postgres"',
     '<%= config.bin %> trace --cleanup',
   ];
   static override args = {
@@ -60,6 +68,11 @@ Exit codes: 0 traces collected, 1 the service or workload failed (traces kept), 
       hidden: true,
       description: 'Extra strace option (e.g. --seccomp-bpf).',
     }),
+    recorder: Flags.string({
+      options: ['strace', 'bpf'],
+      default: 'strace',
+      description: 'strace (arguments, program paths; slower) or bpf (kernel counts; near full speed, root).',
+    }),
     json: jsonFlag,
   };
 
@@ -90,6 +103,22 @@ Exit codes: 0 traces collected, 1 the service or workload failed (traces kept), 
     const { project, note } = await resolveProject(opts, opts.resolver);
     if (note) this.note(note);
     selectServices(project, [args.service]);
+    if (flags.recorder === 'bpf') {
+      if (flags.replace || flags['strace-option']?.length) {
+        throw new UsageError('--replace and --strace-option go with --recorder strace only');
+      }
+      const { recordService } = await import('../trace/record');
+      const r = await recordService(await this.engine(), project, args.service, options);
+      if (flags.json) return this.printJson(r);
+      const rel = path.relative(process.cwd(), r.outputDir) || '.';
+      this.log(
+        `${r.service}: recorded ${r.syscalls} system calls (${r.calls} calls) in ${rel}${r.run.failure ? `; but ${r.run.failure}` : ''}`,
+      );
+      if (r.unreadable > 0) this.log(`  ${r.unreadable} lines of bpftrace's output could not be read`);
+      this.log(`Next: ${this.config.bin} generate ${r.service} --trace-dir ${rel}`);
+      if (r.run.failure) this.exit(1);
+      return;
+    }
     const result = await traceService(await this.engine(), project, args.service, options);
     if (flags.json) this.printJson(TraceResult.parse(result));
     else this.log(renderSummary(result, this.config.bin));

@@ -17,7 +17,8 @@ import { writeProfileAtomic } from '../profile/write';
 import { traceService } from '../trace';
 import { applyProfile, planApply, type ApplyOutcome } from './apply';
 import { auditRecordsSince, kernelLogCursor, loggedCalls, readKernelLog } from './audit';
-import { replayService, type ReplayResult, type ReplayWorkload } from './replay';
+import { recordService } from '../trace/record';
+import { replayService, type ReplayResult, type ReplayWorkload } from '../trace/replay';
 
 export interface HardenOptions extends Omit<ReplayWorkload, 'signal' | 'log'> {
   output?: string;
@@ -37,6 +38,8 @@ export interface HardenOptions extends Omit<ReplayWorkload, 'signal' | 'log'> {
   compat32?: boolean;
   /** wire the profile into the compose file once it is proven (see ./apply) */
   apply?: boolean;
+  /** how to record: strace (default) or the kernel's counts (trace --recorder bpf) */
+  recorder?: 'strace' | 'bpf';
 }
 
 export interface HardenRound {
@@ -125,6 +128,18 @@ export async function hardenService(
   if (o.traceDir) {
     traceDir = path.resolve(o.cwd, o.traceDir);
     if (!fs.existsSync(traceDir)) throw new UsageError(`trace directory ${traceDir} does not exist`);
+  } else if (o.recorder === 'bpf') {
+    const rec = await recordService(engine, project, serviceName, {
+      ...workload,
+      healthyTimeoutMs: o.healthyTimeoutMs,
+      signal: o.signal,
+      log: o.log,
+      env: o.env,
+    });
+    if (rec.run.failure) {
+      throw new FailureError(`recording ${serviceName} did not succeed: ${rec.run.failure}`);
+    }
+    traceDir = rec.outputDir;
   } else {
     const trace = await traceService(engine, project, serviceName, {
       ...workload,

@@ -4,6 +4,7 @@ import type { ComposeProject, ComposeService } from '../compose/model';
 import { FailureError, UsageError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { effectiveCapabilities, hasNoNewPrivileges, resolveSeccompSpec, type Env } from '../policy';
+import { BPF_RECORDING, BpfRecording, recordingSummary } from '../trace/bpf';
 import { mergeSummaries, parseTraceSession, syscallUsers, type TraceFileSummary } from '../trace/parser';
 import { diffProfiles, type ProfileDiff } from './diff';
 import { generateProfile, type GenerationReport } from './generate';
@@ -79,10 +80,22 @@ export async function readTraces(
   const summaries: TraceFileSummary[] = [];
   let files = 0;
   for (const dir of sessions) {
-    const paths = fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith('.trace'))
-      .map((f) => path.join(dir, f));
+    const entries = fs.readdirSync(dir);
+    if (entries.includes(BPF_RECORDING)) {
+      // a session of the bpf recorder: counts instead of strace files
+      const file = path.join(dir, BPF_RECORDING);
+      let json: unknown;
+      try {
+        json = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`${file} is not JSON: ${(e as Error).message}`);
+      }
+      const parsed = BpfRecording.safeParse(json);
+      if (!parsed.success) throw new UsageError(`${file} is not a recording of the bpf recorder`);
+      files += 1;
+      summaries.push(recordingSummary(parsed.data, file));
+    }
+    const paths = entries.filter((f) => f.endsWith('.trace')).map((f) => path.join(dir, f));
     files += paths.length;
     if (paths.length > 0) summaries.push((await parseTraceSession(paths)).merged);
   }

@@ -12,11 +12,11 @@ import {
 } from '../docker/container';
 import type { Engine } from '../docker/engine';
 import type { SeccompProfile } from '../profile/schema';
-import { serviceContainerSpec } from '../trace/container-spec';
-import { sleep } from '../trace/context';
-import { composeRunConfig } from '../trace/prepare';
-import { runHostCommand, waitForHealth } from '../trace/workload';
-import { LABEL_SESSION } from '../trace/layout';
+import { serviceContainerSpec } from './container-spec';
+import { sleep } from './context';
+import { composeRunConfig } from './prepare';
+import { runHostCommand, waitForHealth } from './workload';
+import { LABEL_SESSION } from './layout';
 
 /** The workload harden replays: the same as it traced with. */
 export interface ReplayWorkload {
@@ -27,6 +27,8 @@ export interface ReplayWorkload {
   healthyTimeoutMs?: number;
   signal: AbortSignal;
   log: NodeJS.WriteStream;
+  /** called once the container runs, before the workload (the bpf recorder reads its namespace) */
+  onStarted?: (container: Dockerode.Container) => Promise<void>;
 }
 
 export interface ReplayResult {
@@ -53,7 +55,8 @@ export async function replayService(
   engine: Engine,
   project: ComposeProject,
   service: ComposeService,
-  profile: SeccompProfile,
+  /** undefined: Docker's default profile (the bpf recorder's run) */
+  profile: SeccompProfile | undefined,
   w: ReplayWorkload,
   round: string,
 ): Promise<ReplayResult> {
@@ -82,7 +85,9 @@ export async function replayService(
   };
   let container: Dockerode.Container | undefined;
   try {
-    container = await docker.createContainer(serviceContainerSpec(run, { name, labels, seccomp: profile }));
+    container = await docker.createContainer(
+      serviceContainerSpec(run, { name, labels, ...(profile ? { seccomp: profile } : {}) }),
+    );
     try {
       await container.start();
       result.started = true;
@@ -90,6 +95,7 @@ export async function replayService(
       result.failure = `the service did not start under the profile: ${(e as Error).message}`;
       return result;
     }
+    if (w.onStarted) await w.onStarted(container);
     if (w.waitHealthy && run.healthcheck) {
       const { outcome, status } = await waitForHealth(container, {
         timeoutMs: w.healthyTimeoutMs ?? 120_000,
