@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { Args, Flags } from '@oclif/core';
 import { resolveProject, selectServices } from '../compose';
-import { UsageError } from '../errors';
+import { ExitCode, UsageError } from '../errors';
 import {
   CleanupResult,
   cleanupTraces,
@@ -116,7 +116,8 @@ Exit codes: 0 traces collected, 1 the service or workload failed (traces kept), 
       );
       if (r.unreadable > 0) this.log(`  ${r.unreadable} lines of bpftrace's output could not be read`);
       this.log(`Next: ${this.config.bin} generate ${r.service} --trace-dir ${rel}`);
-      if (r.run.failure) this.exit(1);
+      if (this.signal.aborted) this.exit(ExitCode.interrupted); // what was recorded is kept
+      if (r.run.failure) this.exit(ExitCode.failure);
       return;
     }
     const result = await traceService(await this.engine(), project, args.service, options);
