@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ComposeProject } from '../compose/model';
 import type { Engine } from '../docker/engine';
-import { FailureError, UsageError } from '../errors';
+import { FailureError, InterruptedError, UsageError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { BPF_RECORDING, BpfRecorder, BpfRecording, parseBpftraceMaps, recordingSummary } from './bpf';
 import { sessionDir } from './collect';
@@ -102,6 +102,8 @@ export async function recordService(
     maps = await recorder.stop();
   }
   if (mntns === undefined) {
+    if (signal.aborted)
+      throw new InterruptedError(`interrupted before ${serviceName} started; nothing was recorded`);
     throw new FailureError(`${serviceName} did not start, nothing was recorded: ${run.failure ?? 'unknown'}`);
   }
   const { calls, failures, unreadable } = parseBpftraceMaps(maps, mntns);
