@@ -169,6 +169,8 @@ const RAW_NAME = -2;
 const MAX_NAME_BYTES = 64;
 /** TraceParser.heads has 2^(32 - HEADS_SHIFT) slots */
 const HEADS_SHIFT = 22;
+/** nameAt: the line does not start with `name(` */
+const NOT_A_NAME = -3; // RAW_NAME is -2
 const FNV_PRIME = 0x01000193;
 const FNV_SEED = 0x811c9dc5 | 0;
 /** execve and the fork family get the first ids; anything at or above this is a plain call */
@@ -406,9 +408,7 @@ export class TraceParser {
    */
   private parseLines(buf: Buffer, view: DataView, start: number, base: number, count: number): number {
     const ends = NEWLINES.ends;
-    const names = this.names;
     const heads = this.heads;
-    const headsEnd = buf.length - 16;
     for (let q = 0; q < count; q++) {
       const end = base + ends[q]!;
       try {
@@ -421,46 +421,30 @@ export class TraceParser {
         fast: {
           const c0 = buf[start]!;
           if (c0 < LOWER_A || c0 > LOWER_Z) break fast;
-          let j: number;
+          // nameAt's lookup by the first 16 bytes, inlined: a call per line costs ~15 % here
           let id: number;
-          // The first 16 bytes of most lines hold the whole name and its '(': a line whose bytes
-          // up to the '(' were seen before has the same name (see heads; a third of the time of
-          // scanning and fingerprinting the name)
-          let w0 = 0;
-          let w1 = 0;
-          let w2 = 0;
-          let w3 = 0;
-          let head = -1;
-          if (start <= headsEnd) {
-            w0 = view.getInt32(start, true);
-            w1 = view.getInt32(start + 4, true);
-            w2 = view.getInt32(start + 8, true);
-            w3 = view.getInt32(start + 12, true);
-            head = ((Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77)) >>> HEADS_SHIFT) << 3;
-          }
+          let j: number;
+          const head =
+            start + 16 <= buf.length
+              ? ((Math.imul(view.getInt32(start, true), 0x9e3779b1) ^
+                  Math.imul(view.getInt32(start + 4, true), 0x85ebca77)) >>>
+                  HEADS_SHIFT) <<
+                3
+              : -1;
           if (
             head >= 0 &&
-            heads[head] === w0 &&
-            heads[head + 1] === w1 &&
-            (w2 & heads[head + 4]!) === heads[head + 2] &&
-            (w3 & heads[head + 5]!) === heads[head + 3] &&
+            heads[head] === view.getInt32(start, true) &&
+            heads[head + 1] === view.getInt32(start + 4, true) &&
+            (view.getInt32(start + 8, true) & heads[head + 4]!) === heads[head + 2] &&
+            (view.getInt32(start + 12, true) & heads[head + 5]!) === heads[head + 3] &&
             heads[head + 7] !== 0
           ) {
             id = heads[head + 6]!;
             j = start + heads[head + 7]!;
           } else {
-            let h1 = 0;
-            let h2 = FNV_SEED;
-            j = start;
-            // (no `j < end` test: the '\n' at `end` is not a name byte)
-            for (let d = c0; NAME_CHAR[d] === 1; d = buf[++j]!) {
-              h1 = (Math.imul(h1, 31) + d) | 0;
-              h2 = Math.imul(h2 ^ d, FNV_PRIME);
-            }
-            if (buf[j] !== LPAREN || j - start > MAX_NAME_BYTES) break fast;
-            id = names.find(h1, h2, j - start);
-            if (id === -1) id = names.add(buf, start, j, h1, h2);
-            if (head >= 0 && j - start < 16) this.remember(head, w0, w1, w2, w3, id, j - start);
+            id = this.nameAt(buf, view, start, end);
+            if (id === NOT_A_NAME) break fast;
+            j = this.nameEnd;
           }
           const last = buf[end - 1]!;
           if (id < SPECIAL_IDS || last === SPACE || last === CR) break fast;
@@ -552,6 +536,57 @@ export class TraceParser {
   private readonly heads = new Int32Array(8 << (32 - HEADS_SHIFT));
 
   /** Fills the heads slot `head` for a name of `len` < 16 bytes whose line starts w0…w3. */
+  /** Where the name `nameAt` read ends: its '('. */
+  private nameEnd = 0;
+
+  /**
+   * Id of the syscall name at `i`, followed by its '(' (`nameEnd`), or NOT_A_NAME. The first 16
+   * bytes of most lines hold the whole name and its '(': a line whose bytes up to the '(' were seen
+   * before has the same name (see heads; a third of the time of scanning and fingerprinting the
+   * name); other names are fingerprinted while scanned.
+   */
+  private nameAt(buf: Buffer, view: DataView | null, i: number, end: number): number {
+    const heads = this.heads;
+    let w0 = 0;
+    let w1 = 0;
+    let w2 = 0;
+    let w3 = 0;
+    let head = -1;
+    if (view !== null && i + 16 <= view.byteLength) {
+      w0 = view.getInt32(i, true);
+      w1 = view.getInt32(i + 4, true);
+      w2 = view.getInt32(i + 8, true);
+      w3 = view.getInt32(i + 12, true);
+      head = ((Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77)) >>> HEADS_SHIFT) << 3;
+      if (
+        heads[head] === w0 &&
+        heads[head + 1] === w1 &&
+        (w2 & heads[head + 4]!) === heads[head + 2] &&
+        (w3 & heads[head + 5]!) === heads[head + 3] &&
+        heads[head + 7] !== 0
+      ) {
+        this.nameEnd = i + heads[head + 7]!;
+        return heads[head + 6]!;
+      }
+    }
+    let h1 = 0;
+    let h2 = FNV_SEED;
+    let j = i;
+    while (j < end) {
+      const d = buf[j]!;
+      if (NAME_CHAR[d] === 0) break;
+      h1 = (Math.imul(h1, 31) + d) | 0;
+      h2 = Math.imul(h2 ^ d, FNV_PRIME);
+      j++;
+    }
+    if (j >= end || buf[j] !== LPAREN || j - i > MAX_NAME_BYTES) return NOT_A_NAME;
+    let id = this.names.find(h1, h2, j - i);
+    if (id === -1) id = this.names.add(buf, i, j, h1, h2);
+    if (head >= 0 && j - i < 16) this.remember(head, w0, w1, w2, w3, id, j - i);
+    this.nameEnd = j;
+    return id;
+  }
+
   private remember(
     head: number,
     w0: number,
@@ -651,49 +686,9 @@ export class TraceParser {
     }
     if (c === LOWER_A + 18 /* s */ && pid === NO_PID && startsWith(buf, i, end, STRACE_PREFIX)) return true;
 
-    // name(…: known by its first bytes (see heads; as in parseLines), or fingerprinted while
-    // scanned
-    let id: number;
-    let j: number;
-    let head = -1;
-    let w0 = 0;
-    let w1 = 0;
-    let w2 = 0;
-    let w3 = 0;
-    const heads = this.heads;
-    if (view !== null && i + 16 <= view.byteLength) {
-      w0 = view.getInt32(i, true);
-      w1 = view.getInt32(i + 4, true);
-      w2 = view.getInt32(i + 8, true);
-      w3 = view.getInt32(i + 12, true);
-      head = ((Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77)) >>> HEADS_SHIFT) << 3;
-    }
-    if (
-      head >= 0 &&
-      heads[head] === w0 &&
-      heads[head + 1] === w1 &&
-      (w2 & heads[head + 4]!) === heads[head + 2] &&
-      (w3 & heads[head + 5]!) === heads[head + 3] &&
-      heads[head + 7] !== 0
-    ) {
-      id = heads[head + 6]!;
-      j = i + heads[head + 7]!;
-    } else {
-      let h1 = 0;
-      let h2 = FNV_SEED;
-      j = i;
-      while (j < end) {
-        const d = buf[j]!;
-        if (NAME_CHAR[d] === 0) break;
-        h1 = (Math.imul(h1, 31) + d) | 0;
-        h2 = Math.imul(h2 ^ d, FNV_PRIME);
-        j++;
-      }
-      if (j >= end || buf[j] !== LPAREN || j - i > MAX_NAME_BYTES) return false;
-      id = this.names.find(h1, h2, j - i);
-      if (id === -1) id = this.names.add(buf, i, j, h1, h2);
-      if (head >= 0 && j - i < 16) this.remember(head, w0, w1, w2, w3, id, j - i);
-    }
+    let id = this.nameAt(buf, view, i, end);
+    if (id === NOT_A_NAME) return false;
+    const j = this.nameEnd;
     if (id === RAW_NAME) {
       id = this.resolveRaw(state, buf, i, j);
       if (id === -1) return true;
