@@ -10,7 +10,7 @@ import { findExcess } from '../../src/profile';
 import { generateForService, readTraces } from '../../src/profile/from-traces';
 import { BPF_RECORDING, BpfRecording } from '../../src/trace/bpf';
 import { recordService } from '../../src/trace/record';
-import { traceProject } from '../fixtures/trace-engine/project';
+import { traceProject, unprivilegedApp } from '../fixtures/trace-engine/project';
 import { describeEngine } from '../helpers/engine';
 
 const IMAGE = 'coredata-test/busybox:latest';
@@ -55,16 +55,7 @@ describeBpf('trace --recorder bpf: the kernel counts, no ptrace (real engine)', 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('records the service and its --execs by command name, without runc, and generate reads it', async () => {
-    const project = traceProject(dir, [
-      {
-        name: 'app',
-        image: IMAGE,
-        command: ['sleep', '600'],
-        user: '1000:1000',
-        cap_drop: ['ALL'],
-        security_opt: ['no-new-privileges:true', 'seccomp:seccomp/app.json'],
-      },
-    ]);
+    const project = traceProject(dir, [unprivilegedApp(IMAGE)]);
     const r = await recordService(engine, project, 'app', {
       exec: ['cat /etc/hostname > /dev/null', 'mkdir /tmp/x-$$ 2>/dev/null; id -u'],
       log: quiet(),

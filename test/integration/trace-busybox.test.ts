@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectEngine, type Engine } from '../../src/docker/engine';
 import { UsageError } from '../../src/errors';
 import { traceService } from '../../src/trace';
-import { traceProject } from '../fixtures/trace-engine/project';
+import { traceProject, unprivilegedApp } from '../fixtures/trace-engine/project';
 import { describeEngine } from '../helpers/engine';
 
 const IMAGE = 'coredata-test/busybox:latest';
@@ -34,16 +34,7 @@ describeEngine('trace: a bare busybox image (no libc, no /tmp)', () => {
   }
 
   it('traces --exec with a portable strace, as a non-root user with cap_drop ALL, and leaves nothing behind', async () => {
-    const project = traceProject(dir, [
-      {
-        name: 'app',
-        image: IMAGE,
-        command: ['sleep', '600'],
-        user: '1000:1000',
-        cap_drop: ['ALL'],
-        security_opt: ['no-new-privileges:true', 'seccomp:seccomp/app.json'],
-      },
-    ]);
+    const project = traceProject(dir, [unprivilegedApp(IMAGE)]);
     const result = await traceService(engine, project, 'app', {
       exec: ['echo traced-exec; ls /bin > /dev/null', 'id -u'],
       progress: 'silent',
