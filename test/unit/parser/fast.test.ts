@@ -11,24 +11,13 @@ import {
   TraceParser,
 } from '../../../src/trace/parser';
 import { indexOfNewlines, NEWLINES, simdNewlines } from '../../../src/trace/parser/newlines';
+import { rng } from '../../helpers/rng';
 
 const FIXTURES = join(__dirname, '../../fixtures/traces');
 const ffFiles = [
   ...readdirSync(join(FIXTURES, 'busybox/ff')).map((f) => join(FIXTURES, 'busybox/ff', f)),
   ...readdirSync(join(FIXTURES, 'postgres')).map((f) => join(FIXTURES, 'postgres', f)),
 ];
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('newline index', () => {
   it('the SIMD scan finds what indexOf finds, copied or in place, for any block', () => {

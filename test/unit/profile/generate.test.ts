@@ -17,20 +17,10 @@ import {
 import { wantsCompat32 } from '../../../src/profile/from-traces';
 import type { SyscallArch } from '../../../src/profile/syscalls';
 import { emptySummary, parseTraceSession, syscallUsers } from '../../../src/trace/parser';
+import { rng } from '../../helpers/rng';
 
 const ROOT = join(__dirname, '../../..');
 const DEFAULT = readProfile(join(ROOT, 'seccomp/docker-default.json'));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const defaultNames = [...new Set((DEFAULT.syscalls ?? []).flatMap((r) => r.names ?? []))];
 const UNIVERSE = [
