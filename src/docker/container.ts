@@ -88,18 +88,24 @@ export async function removeNetwork(docker: Dockerode, name: string): Promise<vo
   }
 }
 
+/** Whether the object `inspect` asks about exists (a 404 is no; any other error is thrown). */
+export async function exists(inspect: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await inspect();
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
 /** Creates a named volume when missing; true when this call created it. */
 export async function ensureVolume(
   docker: Dockerode,
   name: string,
   labels: Record<string, string>,
 ): Promise<boolean> {
-  try {
-    await docker.getVolume(name).inspect();
-    return false;
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
+  if (await exists(() => docker.getVolume(name).inspect())) return false;
   await docker.createVolume({ Name: name, Labels: labels });
   return true;
 }
@@ -110,12 +116,7 @@ export async function ensureNetwork(
   name: string,
   labels: Record<string, string>,
 ): Promise<boolean> {
-  try {
-    await docker.getNetwork(name).inspect();
-    return false;
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
+  if (await exists(() => docker.getNetwork(name).inspect())) return false;
   await docker.createNetwork({ Name: name, Labels: labels, CheckDuplicate: true });
   return true;
 }

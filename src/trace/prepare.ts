@@ -4,6 +4,7 @@ import { readAsset } from '../assets';
 import { packArchive, type ArchiveEntry } from '../docker/archive';
 import {
   ensureNetwork,
+  exists,
   ensureVolume,
   isNotFound,
   pathExists,
@@ -52,7 +53,14 @@ export async function prepareTraceContainer(ctx: SessionContext, say: Say): Prom
 
   const strace = await chooseStrace(ctx, run, image, say);
   checkAbort(ctx);
-  await ensureNetworksAndVolumes(ctx, run, say);
+  await ensureNetworksAndVolumes(
+    ctx.docker,
+    ctx.project,
+    run,
+    ctx.names.labels,
+    (what, undo) => ctx.cleanup.add(what, undo),
+    say,
+  );
   checkAbort(ctx);
 
   say('creating the trace container');
@@ -102,10 +110,14 @@ async function inspectImage(
   }
 }
 
-async function runningContainers(ctx: SessionContext, service: string): Promise<Dockerode.ContainerInfo[]> {
-  return ctx.docker.listContainers({
+async function runningContainers(
+  docker: Dockerode,
+  project: string,
+  service: string,
+): Promise<Dockerode.ContainerInfo[]> {
+  return docker.listContainers({
     filters: JSON.stringify({
-      label: [`com.docker.compose.project=${ctx.project.name}`, `com.docker.compose.service=${service}`],
+      label: [`com.docker.compose.project=${project}`, `com.docker.compose.service=${service}`],
       status: ['running'],
     }),
   });
@@ -142,7 +154,7 @@ async function resolveRunConfig(
 ): Promise<{ run: ServiceRunConfig; image: Dockerode.ImageInspectInfo; replaced: string[] }> {
   const { docker, project, service, cleanup } = ctx;
   say('looking for running containers of the service');
-  const running = await runningContainers(ctx, service.name);
+  const running = await runningContainers(docker, project.name, service.name);
   if (running.length === 0) return { ...(await composeRunConfig(docker, project, service)), replaced: [] };
   if (!ctx.options.replace) {
     throw new UsageError(
@@ -252,22 +264,23 @@ async function chooseStrace(
   };
 }
 
-async function exists(inspect: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await inspect();
-    return true;
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
-}
-
-/** External ones must exist; missing project ones are created (labelled) and removed afterwards. */
-async function ensureNetworksAndVolumes(ctx: SessionContext, run: ServiceRunConfig, say: Say): Promise<void> {
-  const { docker, project, names, cleanup } = ctx;
+/**
+ * The networks and volumes `run` uses, before its container is created: external ones must exist;
+ * missing project ones are created with `labels` and handed to `created` to be removed afterwards;
+ * `network_mode: service:X` becomes the running container of X. Shared by trace, harden's replays
+ * and the bpf recorder.
+ */
+export async function ensureNetworksAndVolumes(
+  docker: Dockerode,
+  project: ComposeProject,
+  run: ServiceRunConfig,
+  labels: Record<string, string>,
+  created: (what: string, undo: () => Promise<void>) => void,
+  say: Say = () => undefined,
+): Promise<void> {
   if (run.networkMode?.startsWith('service:')) {
     const other = run.networkMode.slice('service:'.length);
-    const [peer] = await runningContainers(ctx, other);
+    const [peer] = await runningContainers(docker, project.name, other);
     if (!peer) {
       throw new UsageError(`network_mode "service:${other}": service "${other}" is not running`, {
         hint: `start it first: docker compose up -d ${other}`,
@@ -290,9 +303,9 @@ async function ensureNetworksAndVolumes(ctx: SessionContext, run: ServiceRunConf
           hint: `docker network create ${net.name}`,
         });
       }
-    } else if (await ensureNetwork(docker, net.name, names.labels)) {
+    } else if (await ensureNetwork(docker, net.name, labels)) {
       say(`created network ${net.name}`);
-      cleanup.add(`remove network ${net.name}`, () => removeNetwork(docker, net.name));
+      created(`remove network ${net.name}`, () => removeNetwork(docker, net.name));
     }
   }
 
@@ -306,9 +319,9 @@ async function ensureNetworksAndVolumes(ctx: SessionContext, run: ServiceRunConf
           hint: `docker volume create ${source}`,
         });
       }
-    } else if (await ensureVolume(docker, source, names.labels)) {
+    } else if (await ensureVolume(docker, source, labels)) {
       say(`created volume ${source}`);
-      cleanup.add(`remove volume ${source}`, () => removeVolume(docker, source));
+      created(`remove volume ${source}`, () => removeVolume(docker, source));
     }
   }
 }

@@ -1,20 +1,11 @@
 import type Dockerode from 'dockerode';
 import type { ComposeProject, ComposeService } from '../compose/model';
-import {
-  ensureNetwork,
-  ensureVolume,
-  execIn,
-  logTail,
-  removeContainer,
-  removeNetwork,
-  removeVolume,
-  stopContainer,
-} from '../docker/container';
+import { execIn, logTail, removeContainer, stopContainer } from '../docker/container';
 import type { Engine } from '../docker/engine';
 import type { SeccompProfile } from '../profile/schema';
 import { serviceContainerSpec } from './container-spec';
 import { sleep } from './context';
-import { composeRunConfig } from './prepare';
+import { composeRunConfig, ensureNetworksAndVolumes } from './prepare';
 import { runHostCommand, waitForHealth } from './workload';
 import { LABEL_SESSION } from './layout';
 
@@ -65,15 +56,7 @@ export async function replayService(
   const { run } = await composeRunConfig(docker, project, service);
   const labels = { [LABEL_SESSION]: `harden-${round}-${started}` };
   const created: (() => Promise<void>)[] = [];
-  for (const net of run.networks) {
-    if (await ensureNetwork(docker, net.name, labels)) created.push(() => removeNetwork(docker, net.name));
-  }
-  for (const m of run.mounts) {
-    const src = m.source;
-    if (m.type === 'volume' && src && (await ensureVolume(docker, src, labels))) {
-      created.push(() => removeVolume(docker, src));
-    }
-  }
+  await ensureNetworksAndVolumes(docker, project, run, labels, (_what, undo) => created.push(undo));
   const name = `${project.name}-${service.name}-coredata-${round}-${started}`;
   const result: ReplayResult = {
     started: false,
