@@ -8,6 +8,7 @@ import { BPF_RECORDING, BpfRecorder, BpfRecording, parseBpftraceMaps, recordingS
 import { sessionDir } from './collect';
 import type { TraceOptions } from './options';
 import { replayService, type ReplayResult } from './replay';
+import { runnableService } from './session';
 
 /** What `trace --recorder bpf` did. */
 export interface RecordResult {
@@ -46,13 +47,7 @@ export async function recordService(
   serviceName: string,
   options: TraceOptions = {},
 ): Promise<RecordResult> {
-  const service = project.services[serviceName];
-  if (!service) {
-    throw new UsageError(`no service "${serviceName}" in project "${project.name}"`, {
-      hint: `services: ${Object.keys(project.services).sort().join(', ')}`,
-    });
-  }
-  if (!service.image) throw new UsageError(`service "${serviceName}" has no image (build only)`);
+  const service = runnableService(project, serviceName, options);
   if (!localEngine(engine)) {
     throw new UsageError(
       `the bpf recorder needs a local engine; ${engine.endpoint.host} is not on this host`,

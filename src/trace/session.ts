@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ComposeProject } from '../compose/model';
+import type { ComposeProject, ComposeService } from '../compose/model';
 import type { Engine } from '../docker/engine';
 import { CoreDataError, FailureError, UsageError } from '../errors';
 import { buildManifest, collectTraces, decideOutcome, stopService, traceFiles } from './collect';
@@ -10,6 +10,30 @@ import type { TraceOptions } from './options';
 import { checkAbort, prepareTraceContainer } from './prepare';
 import { Progress } from './progress';
 import { runTracingWindow, ServiceExit } from './workload';
+
+/** The service to run, refusing what cannot run: unknown, build-only (no image), a zero duration. */
+export function runnableService(
+  project: ComposeProject,
+  serviceName: string,
+  options: Pick<TraceOptions, 'durationMs'>,
+): ComposeService {
+  const service = project.services[serviceName];
+  if (!service) {
+    const names = Object.keys(project.services).sort();
+    throw new UsageError(`no service "${serviceName}" in project "${project.name}"`, {
+      hint: names.length ? `services: ${names.join(', ')}` : 'the project defines no services',
+    });
+  }
+  if (!service.image) {
+    throw new UsageError(`service "${serviceName}" has no image (build only): there is nothing to run`, {
+      hint: `build it first (docker compose build ${serviceName}) and give it an \`image:\` name`,
+    });
+  }
+  if (options.durationMs !== undefined && !(options.durationMs > 0)) {
+    throw new UsageError('--duration must be longer than zero');
+  }
+  return service;
+}
 
 /**
  * Traces one compose service: runs it under strace in a container of its own (its image, user,
@@ -29,21 +53,7 @@ export async function traceService(
   serviceName: string,
   options: TraceOptions = {},
 ): Promise<TraceResult> {
-  const service = project.services[serviceName];
-  if (!service) {
-    const names = Object.keys(project.services).sort();
-    throw new UsageError(`no service "${serviceName}" in project "${project.name}"`, {
-      hint: names.length ? `services: ${names.join(', ')}` : 'the project defines no services',
-    });
-  }
-  if (!service.image) {
-    throw new UsageError(`service "${serviceName}" has no image (build only): there is nothing to run`, {
-      hint: `build it first (docker compose build ${serviceName}) and give it an \`image:\` name`,
-    });
-  }
-  if (options.durationMs !== undefined && !(options.durationMs > 0)) {
-    throw new UsageError('--duration must be longer than zero');
-  }
+  const service = runnableService(project, serviceName, options);
   const log = options.log ?? process.stderr;
   const startedWall = new Date();
   const ctx: SessionContext = {
