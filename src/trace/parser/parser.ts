@@ -1,5 +1,5 @@
-import { syscallName, type SyscallArch } from '../../profile/syscalls';
-import { NEWLINES } from './newlines';
+import { syscallName, syscallNames, type SyscallArch } from '../../profile/syscalls';
+import { addName, NAMES_INTS, NEWLINES, type LineClassifier } from './newlines';
 import {
   emptySummary,
   MAX_UNREADABLE_SAMPLES,
@@ -22,6 +22,11 @@ export interface TraceParserOptions {
   arch?: 'x86_64' | 'aarch64';
   /** a line longer than this is kept as its first `maxLineBytes` and last 4 KiB (default 1 MiB) */
   maxLineBytes?: number;
+  /**
+   * false: every line is read in JavaScript, without the WebAssembly classifier (newlines.ts).
+   * The result is the same either way (the tests hold the classifier to this); default true.
+   */
+  classifier?: boolean;
 }
 
 // Character codes, named for readability of the scanners below.
@@ -167,8 +172,6 @@ function isNameChar(c: number): boolean {
 /** Node value of a name that must be resolved per personality (`syscall_0x1b6`, `????`). */
 const RAW_NAME = -2;
 const MAX_NAME_BYTES = 64;
-/** TraceParser.heads has 2^(32 - HEADS_SHIFT) slots */
-const HEADS_SHIFT = 22;
 /** nameAt: the line does not start with `name(` */
 const NOT_A_NAME = -3; // RAW_NAME is -2
 const FNV_PRIME = 0x01000193;
@@ -192,8 +195,14 @@ class NameTable {
   private mask: number;
   private size = 0;
 
-  /** `slots`: a power of two, twice the names expected (it grows as needed) */
-  constructor(slots: number) {
+  /**
+   * `slots`: a power of two, twice the names expected (it grows as needed); `onName` is told of
+   * every name added (not of raw ones).
+   */
+  constructor(
+    slots: number,
+    private readonly onName?: (name: string, id: number) => void,
+  ) {
     this.table = new Int32Array(4 * slots);
     this.mask = slots - 1;
   }
@@ -216,6 +225,7 @@ class NameTable {
     const value = raw ? RAW_NAME : this.names.push(name) - 1;
     if (++this.size * 2 > this.mask) this.grow();
     this.insert(h1, h2, end - start, value);
+    if (!raw) this.onName?.(name, value);
     return value;
   }
 
@@ -236,6 +246,15 @@ class NameTable {
   idOf(name: string): number {
     const bytes = Buffer.from(name, 'latin1');
     return this.valueAt(bytes, 0, bytes.length);
+  }
+
+  /** A copy that tells `onName` of the names added to it. */
+  clone(onName?: (name: string, id: number) => void): NameTable {
+    const copy = new NameTable(this.mask + 1, onName);
+    copy.names = [...this.names];
+    copy.table.set(this.table);
+    copy.size = this.size;
+    return copy;
   }
 
   private insert(h1: number, h2: number, len: number, value: number): void {
@@ -259,9 +278,30 @@ class NameTable {
   }
 }
 
+/**
+ * The names a parser starts with, per native arch: execve and the fork family first (the ids
+ * below SPECIAL_IDS), then the arch's syscalls; and the classifier's table of them.
+ */
+const seeds = new Map<SyscallArch, { names: NameTable; classifierNames: Int32Array }>();
+function seededNames(arch: SyscallArch): { names: NameTable; classifierNames: Int32Array } {
+  let seed = seeds.get(arch);
+  if (!seed) {
+    const classifierNames = new Int32Array(NAMES_INTS);
+    const names = new NameTable(1024, (name, id) => {
+      if (id >= SPECIAL_IDS) addName(classifierNames, name, id);
+    });
+    for (const n of ['execve', 'clone', 'clone3', 'fork', 'vfork', ...syscallNames(arch).sort()]) {
+      names.idOf(n);
+    }
+    seed = { names, classifierNames };
+    seeds.set(arch, seed);
+  }
+  return seed;
+}
+
 /** Calls of one program, indexed by name id. */
 class Counts {
-  calls: number[] = new Array<number>(256).fill(0);
+  calls: number[] = new Array<number>(512).fill(0);
   add(id: number): void {
     const c = this.calls;
     if (id >= c.length) while (c.length <= id) c.push(0);
@@ -313,14 +353,17 @@ const enum Ret {
  * Scans bytes with charCode comparisons; builds strings only for names seen the first time,
  * program paths and samples.
  *
- * How it is fast (~2 GB/s on one core, about 30 ns a line): the line ends of a block are found
- * at once by a SIMD scan (newlines.ts); the common line, `name(…) = result` with no prefix, takes
- * a fast path in parseLines that does exactly what parseGeneral would do with it, its name known
- * by the line's first 16 bytes (`heads`) and its counts kept at hand (`fastCalls`); everything
- * else goes through parseGeneral, which reads every form. Hot paths allocate nothing.
+ * How it is fast: the line ends of a block are found at once by a SIMD scan, and the block's
+ * ordinary lines (a finished call, with or without pid and timestamp prefixes: nearly all of
+ * them) are read by a WebAssembly function into the call's id, failure and pid (lines.wat, via
+ * newlines.ts), which parseLines only counts, the counts kept at hand (`fastCalls`); every other
+ * line goes through parseGeneral, which reads every form and is the definition the classifier is
+ * tested against (`classifier: false` reads every line with it). The names table starts with the
+ * arch's syscall names, so the classifier knows them from the first line. Hot paths allocate
+ * nothing.
  */
 export class TraceParser {
-  private readonly names = new NameTable(512);
+  private readonly names: NameTable;
   private readonly programs = new Map<string, Counts>();
   private readonly processes = new Map<number, ProcessState>();
   private readonly personalities: readonly [SyscallArch, SyscallArch, SyscallArch];
@@ -346,6 +389,10 @@ export class TraceParser {
   /** name id → 1 for clone/clone3/fork/vfork (ids below SPECIAL_IDS) */
   private readonly forkIds: Uint8Array;
   private readonly multiPid: boolean;
+  /** the WebAssembly line classifier, unless there is none or the options turn it off */
+  private readonly lines: LineClassifier | undefined;
+  /** this parser's names for the classifier (copied into its memory while it reads this parser's lines) */
+  private readonly classifierNames: Int32Array | null;
 
   private last: ProcessState | null = null;
   /** the pid `last` was looked up by; NOT_CACHED when none (a small integer keeps the field a Smi) */
@@ -360,12 +407,16 @@ export class TraceParser {
 
   constructor(private readonly options: TraceParserOptions = {}) {
     this.personalities = PERSONALITIES[options.arch ?? 'x86_64'];
+    const seed = seededNames(this.personalities[0]);
+    this.names = seed.names.clone((name, id) => this.learn(name, id));
     this.maxLine = Math.max(256, options.maxLineBytes ?? 1 << 20);
-    // interned first, so every other name has an id ≥ SPECIAL_IDS
+    // (interned first in the seed, so every other name has an id ≥ SPECIAL_IDS)
     this.idExecve = this.names.idOf('execve');
     this.forkIds = new Uint8Array(SPECIAL_IDS);
     for (const n of ['clone', 'clone3', 'fork', 'vfork']) this.forkIds[this.names.idOf(n)] = 1;
     this.multiPid = options.pid === undefined;
+    this.lines = options.classifier === false ? undefined : NEWLINES.lines;
+    this.classifierNames = this.lines ? seed.classifierNames.slice() : null;
     if (options.source !== undefined) this.summary.sources.push(options.source);
     if (options.pid !== undefined) this.summary.pid = options.pid;
   }
@@ -374,6 +425,21 @@ export class TraceParser {
   push(chunk: Uint8Array | string): void {
     if (this.ended) return;
     const buf = asBuffer(chunk);
+    const input = NEWLINES.input;
+    if (this.lines === undefined || buf.buffer === input.buffer) {
+      this.pushChunk(buf);
+      return;
+    }
+    // the classifier reads the WebAssembly memory: bytes from elsewhere are copied into `input`
+    // (whoever reads into it pushes what it read before anything else runs, see NewlineIndex)
+    for (let at = 0; at < buf.length; at += input.length) {
+      const n = Math.min(input.length, buf.length - at);
+      buf.copy(input, 0, at, at + n);
+      this.pushChunk(input.subarray(0, n));
+    }
+  }
+
+  private pushChunk(buf: Buffer): void {
     const len = buf.length;
     let start = 0;
     if (this.carryLen > 0 || this.carryTail) {
@@ -387,14 +453,30 @@ export class TraceParser {
       this.line(line, 0, line.length);
       start = nl + 1;
     }
-    // the line ends of a block come from one scan (see newlines.ts); the view reads 4 bytes at once
+    // the line ends of a block come from one scan (see newlines.ts), and its ordinary lines are
+    // read by the classifier, when the bytes are in its memory; the view reads 4 bytes at once
     const view = new DataView(buf.buffer, buf.byteOffset, len);
     const block = NEWLINES.blockBytes;
+    const classifier = buf.buffer === NEWLINES.input.buffer ? this.lines : undefined;
+    if (classifier !== undefined && classifier.owner !== this) {
+      classifier.names.set(this.classifierNames!);
+      classifier.owner = this;
+    }
+    const at = buf.byteOffset;
     let lines = 0;
     for (let base = start; base < len; base += block) {
       const count = NEWLINES.scan(buf, base, Math.min(block, len - base));
       lines += count;
-      start = this.parseLines(buf, view, start, base, count);
+      if (classifier !== undefined) classifier.classify(at + start, at + base, count, at + len);
+      start = this.parseLines(
+        buf,
+        view,
+        start,
+        base,
+        count,
+        classifier?.ids ?? null,
+        classifier?.pids ?? null,
+      );
     }
     this.summary.lines += lines;
     if (start < len) this.keep(buf, start, len);
@@ -406,58 +488,33 @@ export class TraceParser {
    * rather than only the loop of a long-running push, which deoptimised on leaving the loop.) A
    * throw (only a bug could cause one) marks its line unreadable and the loop goes on.
    */
-  private parseLines(buf: Buffer, view: DataView, start: number, base: number, count: number): number {
+  private parseLines(
+    buf: Buffer,
+    view: DataView,
+    start: number,
+    base: number,
+    count: number,
+    ids: Int32Array | null,
+    pids: Int32Array | null,
+  ): number {
     const ends = NEWLINES.ends;
-    const heads = this.heads;
     for (let q = 0; q < count; q++) {
       const end = base + ends[q]!;
-      try {
-        // Fast path, nearly every line of a -ff file: `name(…) = result`, no prefix. It does
-        // what parseGeneral does with such a line, with fewer tests: the line starts with a
-        // lower-case letter (so no blank, prefix, signal, exit or noise), the last byte is not
-        // one that parseGeneral trims nor the end of `<unfinished ...>`, and the name is an
-        // ordinary one (not execve, the fork family, or a raw number). Anything else (and a
-        // line carried over from the previous chunk) goes to parseGeneral.
-        fast: {
-          const c0 = buf[start]!;
-          if (c0 < LOWER_A || c0 > LOWER_Z) break fast;
-          // nameAt's lookup by the first 16 bytes, inlined: a call per line costs ~15 % here
-          let id: number;
-          let j: number;
-          const head =
-            start + 16 <= buf.length
-              ? ((Math.imul(view.getInt32(start, true), 0x9e3779b1) ^
-                  Math.imul(view.getInt32(start + 4, true), 0x85ebca77)) >>>
-                  HEADS_SHIFT) <<
-                3
-              : -1;
-          if (
-            head >= 0 &&
-            heads[head] === view.getInt32(start, true) &&
-            heads[head + 1] === view.getInt32(start + 4, true) &&
-            (view.getInt32(start + 8, true) & heads[head + 4]!) === heads[head + 2] &&
-            (view.getInt32(start + 12, true) & heads[head + 5]!) === heads[head + 3] &&
-            heads[head + 7] !== 0
-          ) {
-            id = heads[head + 6]!;
-            j = start + heads[head + 7]!;
-          } else {
-            id = this.nameAt(buf, view, start, end);
-            if (id === NOT_A_NAME) break fast;
-            j = this.nameEnd;
-          }
-          const last = buf[end - 1]!;
-          if (id < SPECIAL_IDS || last === SPACE || last === CR) break fast;
-          if (last === GT && endsWith(buf, j, end, UNFINISHED)) break fast;
-          const r = resultAt(buf, j, end, view);
-          if (r < 0) break fast;
+      // a call the classifier read (id << 2 | how it failed, see lines.wat): only counting is left
+      const known = ids === null ? -1 : ids[q]!;
+      if (known >= 0) {
+        const id = known >>> 2;
+        const pid = pids![q]!;
+        if (pid === NO_PID) {
           const calls = this.fastCalls ?? this.startFastRun();
           if (id < calls.length) calls[id]!++;
           else this.count(this.stateFor(NO_PID), id);
-          if (buf[r] === MINUS) this.failure(id, retKind(buf, r, end));
-          start = end + 1;
-          continue;
-        }
+        } else this.countFinished(pid, id);
+        if ((known & 3) !== 0) this.failure(id, (known & 3) === 1 ? Ret.Eperm : Ret.Enosys);
+        start = end + 1;
+        continue;
+      }
+      try {
         if (!this.parseGeneral(buf, start, end, view)) this.unreadable(buf, start, end);
       } catch {
         this.unreadable(buf, start, end);
@@ -465,6 +522,23 @@ export class TraceParser {
       start = end + 1;
     }
     return start;
+  }
+
+  /** A new name: the classifier knows ordinary ones (not execve, the fork family) from now on. */
+  private learn(name: string, id: number): void {
+    const own = this.classifierNames;
+    if (own === null || id < SPECIAL_IDS || !addName(own, name, id)) return;
+    const lines = this.lines!;
+    if (lines.owner === this) addName(lines.names, name, id);
+  }
+
+  /** What parseGeneral does with a finished call of process `pid` (but its failure). */
+  private countFinished(pid: number, id: number): void {
+    this.fastCalls = null;
+    const state = this.stateFor(pid);
+    this.count(state, id);
+    this.lastOpen = null;
+    state.inflight = -1;
   }
 
   /** Ends the input (a last line without newline is read) and returns the summary. */
@@ -527,48 +601,14 @@ export class TraceParser {
     }
   }
 
-  /**
-   * Lines by their first 16 bytes (the fast path's cache), 8 ints a slot: bytes 0…7 as two
-   * little-endian ints; bytes 8…15 as two ints masked to the name's part (m2, m3: the masks);
-   * the name's id; its length (0: empty slot). Only names shorter than 16 bytes, whose '(' is
-   * among the 16: the same bytes up to the '(', the same name.
-   */
-  private readonly heads = new Int32Array(8 << (32 - HEADS_SHIFT));
-
-  /** Fills the heads slot `head` for a name of `len` < 16 bytes whose line starts w0…w3. */
   /** Where the name `nameAt` read ends: its '('. */
   private nameEnd = 0;
 
   /**
-   * Id of the syscall name at `i`, followed by its '(' (`nameEnd`), or NOT_A_NAME. The first 16
-   * bytes of most lines hold the whole name and its '(': a line whose bytes up to the '(' were seen
-   * before has the same name (see heads; a third of the time of scanning and fingerprinting the
-   * name); other names are fingerprinted while scanned.
+   * Id of the syscall name at `i`, followed by its '(' (`nameEnd`), or NOT_A_NAME. The name is
+   * fingerprinted while scanned, so looking it up costs no string.
    */
-  private nameAt(buf: Buffer, view: DataView | null, i: number, end: number): number {
-    const heads = this.heads;
-    let w0 = 0;
-    let w1 = 0;
-    let w2 = 0;
-    let w3 = 0;
-    let head = -1;
-    if (view !== null && i + 16 <= view.byteLength) {
-      w0 = view.getInt32(i, true);
-      w1 = view.getInt32(i + 4, true);
-      w2 = view.getInt32(i + 8, true);
-      w3 = view.getInt32(i + 12, true);
-      head = ((Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77)) >>> HEADS_SHIFT) << 3;
-      if (
-        heads[head] === w0 &&
-        heads[head + 1] === w1 &&
-        (w2 & heads[head + 4]!) === heads[head + 2] &&
-        (w3 & heads[head + 5]!) === heads[head + 3] &&
-        heads[head + 7] !== 0
-      ) {
-        this.nameEnd = i + heads[head + 7]!;
-        return heads[head + 6]!;
-      }
-    }
+  private nameAt(buf: Buffer, i: number, end: number): number {
     let h1 = 0;
     let h2 = FNV_SEED;
     let j = i;
@@ -582,33 +622,14 @@ export class TraceParser {
     if (j >= end || buf[j] !== LPAREN || j - i > MAX_NAME_BYTES) return NOT_A_NAME;
     let id = this.names.find(h1, h2, j - i);
     if (id === -1) id = this.names.add(buf, i, j, h1, h2);
-    if (head >= 0 && j - i < 16) this.remember(head, w0, w1, w2, w3, id, j - i);
     this.nameEnd = j;
     return id;
   }
 
-  private remember(
-    head: number,
-    w0: number,
-    w1: number,
-    w2: number,
-    w3: number,
-    id: number,
-    len: number,
-  ): void {
-    // bytes 8…len (the rest of the name and its '('), masked out of words 2 and 3
-    const m2 = len < 8 ? 0 : len >= 11 ? -1 : (1 << ((len - 7) * 8)) - 1;
-    const m3 = len < 12 ? 0 : len >= 15 ? -1 : (1 << ((len - 11) * 8)) - 1;
-    const heads = this.heads;
-    heads[head] = w0;
-    heads[head + 1] = w1;
-    heads[head + 2] = w2 & m2;
-    heads[head + 3] = w3 & m3;
-    heads[head + 4] = m2;
-    heads[head + 5] = m3;
-    heads[head + 6] = id;
-    heads[head + 7] = len;
-  }
+  /**
+   * The counts of the process of unprefixed lines, kept at hand while classified lines follow
+   * one another (any line parseGeneral reads drops them: what they belong to may change).
+   */
   private fastCalls: number[] | null = null;
   private startFastRun(): number[] {
     const state = this.stateFor(NO_PID);
@@ -620,7 +641,7 @@ export class TraceParser {
 
   /** Every line form (DESIGN §4 "strace output"); false when the line is none of them. */
   private parseGeneral(buf: Buffer, start: number, lineEnd: number, view: DataView | null): boolean {
-    this.fastCalls = null; // what the fast path keeps may change below
+    this.fastCalls = null; // what it belongs to may change below
     let end = lineEnd;
     while (end > start && (buf[end - 1] === CR || buf[end - 1] === SPACE)) end--;
     let i = start;
@@ -686,7 +707,7 @@ export class TraceParser {
     }
     if (c === LOWER_A + 18 /* s */ && pid === NO_PID && startsWith(buf, i, end, STRACE_PREFIX)) return true;
 
-    let id = this.nameAt(buf, view, i, end);
+    let id = this.nameAt(buf, i, end);
     if (id === NOT_A_NAME) return false;
     const j = this.nameEnd;
     if (id === RAW_NAME) {

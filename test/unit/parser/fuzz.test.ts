@@ -66,6 +66,58 @@ function feed(bytes: Buffer, r: () => number, maxLineBytes?: number) {
   return p.end();
 }
 
+/** What the classifier reads (prefixes, -T tails, failures), besides the general TOKENS. */
+const CLASSIFIER_TOKENS = [
+  '[pid 12] ',
+  '[pid  7]',
+  '123 ',
+  '4294967296 ',
+  '15:39:34.497023 ',
+  '1796398774.822538  ',
+  ' <0.000036>',
+  '<.>',
+  ' = -1 ENOSYS (Function not implemented)',
+  ' = -1 EPERM',
+  ' = -1 EPERMX',
+  ' = 0',
+  ' E',
+  'read(',
+  'clone(',
+  'sched_getaffinity(',
+];
+
+function feedWhole(bytes: Buffer, r: () => number, classifier: boolean) {
+  const p = new TraceParser({ classifier, pid: r() < 0.5 ? 7 : undefined });
+  const chunk = 1 + Math.floor(r() * 4096);
+  for (let o = 0; o < bytes.length; o += chunk) p.push(bytes.subarray(o, o + chunk));
+  return p.end();
+}
+
+describe('fuzz: the WebAssembly classifier reads every line as parseGeneral does', () => {
+  it('mutated real traces (prefixes, tails, failures), with and without it: the same summary', () => {
+    const deadline = Date.now() + 4000;
+    let runs = 0;
+    for (let seed = 20_000; Date.now() < deadline && runs < 3000; seed++, runs++) {
+      const r = rng(seed);
+      let input = mutate(corpus[seed % corpus.length]!, r);
+      // and the classifier's own tokens, spliced in at line starts and ends
+      const lines = input.toString('latin1').split('\n');
+      for (let k = 0; k < lines.length; k++) {
+        const t = CLASSIFIER_TOKENS[Math.floor(r() * CLASSIFIER_TOKENS.length)]!;
+        const op = r();
+        if (op < 0.15) lines[k] = t + lines[k];
+        else if (op < 0.3) lines[k] += t;
+      }
+      input = Buffer.from(lines.join('\n'), 'latin1');
+      // the same pid option and chunking for both
+      const withIt = feedWhole(input, rng(seed + 1), true);
+      const without = feedWhole(input, rng(seed + 1), false);
+      expect(withIt, `seed ${seed}`).toEqual(without);
+    }
+    expect(runs).toBeGreaterThan(50);
+  });
+});
+
 describe('fuzz: random and mutated input never throws', () => {
   it('mutated real traces, random chunking, bounded time', () => {
     const deadline = Date.now() + 4000;
