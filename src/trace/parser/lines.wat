@@ -49,23 +49,25 @@
     (i32.shr_u (i32.sub (local.get $out) (local.get $out0)) (i32.const 2)))
 
   ;; classify: for each of the $count lines whose ends `scan` stored at $ends (offsets from
-  ;; $base), the first starting at $start, stores at $ids, when the line is a finished call of a
-  ;; name the names table holds, the syscall's id << 2 | how it failed (0: it did not, or not with
-  ;; EPERM or ENOSYS; 1: EPERM; 2: ENOSYS), and -1 for any other line; and at $pids the line's
-  ;; pid prefix, or -1 (NO_PID) when it has none.
+  ;; $base), the first starting at $start, stores at $ids what the line is, when it is one of
+  ;;   kind 0: a finished call            NAME(… = RESULT
+  ;;   kind 1: a call that returns later  NAME(… <unfinished ...>
+  ;;   kind 2: the return of such a call  <... NAME resumed>… = RESULT
+  ;; of a name the names table holds: kind << 28 | the name's id << 2 | how it failed (0: it did
+  ;; not, or not with EPERM or ENOSYS; 1: EPERM; 2: ENOSYS); and -1 for any other line. At $pids:
+  ;; the line's pid prefix, or -1 (NO_PID) when it has none.
   ;;
-  ;; It accepts only lines the parser would read the same way with no other effect than counting
-  ;; the call (and its failure) for that pid: TraceParser.parseGeneral is the definition, and the parser's tests hold
-  ;; this function to it line by line. A line it refuses costs nothing but the JavaScript reading
-  ;; it, so it refuses whatever is not plainly such a line:
-  ;;   [ "[pid" " "* DIGITS{1,9} "]" " "* ]             (no other text inside the brackets)
-  ;;   ( TOKEN " "+ ){0,3}                              TOKEN: a run of [0-9.:]; only the first
-  ;;                                                    may be digits only (then it is the pid)
-  ;;   NAME "(" … " = " RESULT [ " <" [0-9.]+ ">" ]     NAME: [a-z]…, its "NAME(" among the next
-  ;;                                                    16 bytes and in the names table, its id
-  ;;                                                    not execve or the fork family; the line
-  ;;                                                    not ending in a space, '\r' or
-  ;;                                                    "<unfinished ...>"
+  ;; It accepts only lines the parser reads with no effect but what these say (counting the call,
+  ;; the process's call in flight, a failure): TraceParser.parseGeneral is the definition, and the
+  ;; parser's tests hold this function to it line by line. A line it refuses costs nothing but the
+  ;; JavaScript reading it, so it refuses whatever is not plainly such a line:
+  ;;   [ "[pid" " "* DIGITS{1,9} "]" " "* ]            (no other text inside the brackets)
+  ;;   ( TOKEN " "+ ){0,3}                             TOKEN: a run of [0-9.:]; only the first
+  ;;                                                   may be digits only (then it is the pid)
+  ;;   NAME "(" … ( " = " RESULT [ " <" [0-9.]+ ">" ] | "<unfinished ...>" )
+  ;;   "<... " NAME " " … " = " RESULT [ " <" [0-9.]+ ">" ]
+  ;; NAME: [a-z]…, with its '(' (its ' ') among the next 16 bytes, in the names table, its id not
+  ;; execve's or the fork family's; no line ending in a space or '\r'.
   ;; A name must start 16 bytes or more before $limit (the end of the chunk), as the lookup reads
   ;; 16 bytes.
   ;;
@@ -78,7 +80,7 @@
     (param $names i32) (param $ids i32) (param $pids i32)
     (local $q i32) (local $end i32) (local $i i32) (local $c i32) (local $pid i32)
     (local $tokens i32) (local $j i32) (local $plain i32) (local $v i32) (local $slot i32)
-    (local $id i32) (local $last i32) (local $e i32) (local $k i32) (local $key v128)
+    (local $id i32) (local $last i32) (local $e i32) (local $k i32) (local $key v128) (local $kind i32)
     (block $done
       (loop $lines
         (br_if $done (i32.ge_u (local.get $q) (local.get $count)))
@@ -165,19 +167,34 @@
               (br $l)))
             (br $token)))
 
-          ;; the name: the bytes up to the first '(' among the next 16, looked up in the names table
+          ;; the name: "NAME(" of a call, or "<... NAME " of a resumed one; the bytes up to the '('
+          ;; (the ' ') among the next 16, looked up in the names table
           (br_if $line (i32.ge_u (local.get $i) (local.get $end)))
+          (local.set $kind (i32.const 0))
+          (local.set $c (i32.const 0x28)) ;; '(': what ends the name
+          (if (i32.eq (i32.load8_u (local.get $i)) (i32.const 0x3c)) ;; '<'
+            (then
+              (br_if $line (i32.ne (i32.load align=1 (local.get $i)) (i32.const 0x2e2e2e3c))) ;; "<..."
+              (br_if $line (i32.ne (i32.load8_u offset=4 (local.get $i)) (i32.const 0x20)))
+              (local.set $i (i32.add (local.get $i) (i32.const 5)))
+              (local.set $kind (i32.const 2))
+              (local.set $c (i32.const 0x20))))
           (br_if $line (i32.gt_u (i32.sub (i32.load8_u (local.get $i)) (i32.const 0x61)) (i32.const 25))) ;; a-z
           (br_if $line (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $limit)))
           (local.set $key (v128.load align=1 (local.get $i)))
-          (local.set $c (i8x16.bitmask (i8x16.eq (local.get $key) (i8x16.splat (i32.const 0x28)))))
+          (local.set $c (i8x16.bitmask (i8x16.eq (local.get $key) (i8x16.splat (local.get $c)))))
           (br_if $line (i32.eqz (local.get $c)))
-          (local.set $j (i32.add (local.get $i) (i32.ctz (local.get $c)))) ;; the '('
-          ;; the name and its '(', zero after
+          (local.set $c (i32.ctz (local.get $c))) ;; the name's length
+          (local.set $j (i32.add (local.get $i) (local.get $c))) ;; its '(' (the ' ' after a resumed one)
+          ;; the name, '(', zero after
           (local.set $key
-            (v128.and (local.get $key)
-                      (i8x16.le_u (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
-                                  (i8x16.splat (i32.ctz (local.get $c))))))
+            (v128.bitselect
+              (i8x16.splat (i32.const 0x28))
+              (v128.and (local.get $key)
+                        (i8x16.lt_u (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+                                    (i8x16.splat (local.get $c))))
+              (i8x16.eq (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+                        (i8x16.splat (local.get $c)))))
           (local.set $slot
             (i32.add (local.get $names)
               (i32.shl
@@ -195,8 +212,10 @@
               (br_if $line (i32.eqz (i8x16.all_true (i8x16.eq (v128.load (local.get $slot)) (local.get $key)))))))
           (local.set $k (i32.load offset=16 (local.get $slot))) ;; the name's id
           (br_if $line (i32.lt_s (local.get $k) (i32.const 5))) ;; SPECIAL_IDS
+          (br_if $line (i32.ge_u (local.get $k) (i32.const 0x4000000))) ;; room for the kind
 
-          ;; the tail: no trailing space or '\r', not unfinished; a -T " <0.000012>" is skipped
+          ;; the tail: no trailing space or '\r'; "<unfinished ...>" ends an unfinished call (kind 1);
+          ;; a -T " <0.000012>" is skipped
           (local.set $last (i32.load8_u (i32.sub (local.get $end) (i32.const 1))))
           (br_if $line (i32.eq (local.get $last) (i32.const 0x20)))
           (br_if $line (i32.eq (local.get $last) (i32.const 0x0d)))
@@ -205,12 +224,15 @@
             (then
               (if (i32.ge_s (i32.sub (local.get $end) (local.get $j)) (i32.const 16))
                 (then
-                  (br_if $line
-                    (i32.and
-                      (i64.eq (i64.load align=1 (i32.sub (local.get $end) (i32.const 16)))
-                              (i64.const 0x73696e69666e753c)) ;; "<unfinis"
-                      (i64.eq (i64.load align=1 (i32.sub (local.get $end) (i32.const 8)))
-                              (i64.const 0x3e2e2e2e20646568)))))) ;; "hed ...>"
+                  (if (i32.and
+                        (i64.eq (i64.load align=1 (i32.sub (local.get $end) (i32.const 16)))
+                                (i64.const 0x73696e69666e753c)) ;; "<unfinis"
+                        (i64.eq (i64.load align=1 (i32.sub (local.get $end) (i32.const 8)))
+                                (i64.const 0x3e2e2e2e20646568))) ;; "hed ...>"
+                    (then
+                      (br_if $line (local.get $kind)) ;; resumed and unfinished again
+                      (local.set $id (i32.or (i32.shl (local.get $k) (i32.const 2)) (i32.const 0x10000000)))
+                      (br $line)))))
               (local.set $v (i32.sub (local.get $e) (i32.const 2)))
               (block $b (loop $l
                 (br_if $b (i32.le_s (local.get $v) (local.get $j)))
@@ -225,8 +247,8 @@
                     (i32.eq (i32.load8_u (i32.sub (local.get $v) (i32.const 1))) (i32.const 0x20)))
                 (then (local.set $e (i32.sub (local.get $v) (i32.const 1)))))))
 
-          ;; the result: the last " = " after the '(', 16 positions a turn from the end (the
-          ;; turn's positions all after the '('), then one by one
+          ;; the result: the last " = " after the '(' (the resumed name), 16 positions a turn from
+          ;; the end (the turn's positions all after it), then one by one
           (local.set $v (i32.sub (local.get $e) (i32.const 17)))
           (block $found
             (block $by_byte
@@ -256,7 +278,7 @@
               (local.set $v (i32.sub (local.get $v) (i32.const 1)))
               (br $l)))
           (local.set $v (i32.add (local.get $v) (i32.const 2))) ;; the result's first byte
-          (local.set $id (i32.shl (local.get $k) (i32.const 2)))
+          (local.set $id (i32.or (i32.shl (local.get $k) (i32.const 2)) (i32.shl (local.get $kind) (i32.const 28))))
           ;; ids[q] = id << 2 | 1 for a failure "-1 EPERM (…)", | 2 for ENOSYS, | 0 for anything
           ;; else (as retKind reads it)
           (block $kind

@@ -172,6 +172,9 @@ function isNameChar(c: number): boolean {
 /** Node value of a name that must be resolved per personality (`syscall_0x1b6`, `????`). */
 const RAW_NAME = -2;
 const MAX_NAME_BYTES = 64;
+/** A classified line (lines.wat): kind << 28 | id << 2 | failure; kinds 1 and 2 at or above this */
+const UNFINISHED_KIND = 1 << 28;
+const ID_MASK = (1 << 26) - 1;
 /** nameAt: the line does not start with `name(` */
 const NOT_A_NAME = -3; // RAW_NAME is -2
 const FNV_PRIME = 0x01000193;
@@ -500,16 +503,17 @@ export class TraceParser {
     const ends = NEWLINES.ends;
     for (let q = 0; q < count; q++) {
       const end = base + ends[q]!;
-      // a call the classifier read (id << 2 | how it failed, see lines.wat): only counting is left
+      // a line the classifier read (kind << 28 | id << 2 | how it failed, see lines.wat): only
+      // its effects are left
       const known = ids === null ? -1 : ids[q]!;
       if (known >= 0) {
-        const id = known >>> 2;
+        const id = (known >>> 2) & ID_MASK;
         const pid = pids![q]!;
-        if (pid === NO_PID) {
+        if (known < UNFINISHED_KIND && pid === NO_PID) {
           const calls = this.fastCalls ?? this.startFastRun();
           if (id < calls.length) calls[id]!++;
           else this.count(this.stateFor(NO_PID), id);
-        } else this.countFinished(pid, id);
+        } else this.classified(pid, id, known >>> 28);
         if ((known & 3) !== 0) this.failure(id, (known & 3) === 1 ? Ret.Eperm : Ret.Enosys);
         start = end + 1;
         continue;
@@ -532,13 +536,19 @@ export class TraceParser {
     if (lines.owner === this) addName(lines.names, name, id);
   }
 
-  /** What parseGeneral does with a finished call of process `pid` (but its failure). */
-  private countFinished(pid: number, id: number): void {
+  /**
+   * What parseGeneral does with a line of process `pid` the classifier read (but the failure):
+   * `kind` 0 a finished call, 1 an unfinished one, 2 its resumption.
+   */
+  private classified(pid: number, id: number, kind: number): void {
     this.fastCalls = null;
     const state = this.stateFor(pid);
-    this.count(state, id);
-    this.lastOpen = null;
-    state.inflight = -1;
+    if (kind !== 2) {
+      this.count(state, id);
+      this.lastOpen = null;
+    }
+    state.inflight = kind === 1 ? id : -1;
+    if (kind !== 0) state.inflightExec = null;
   }
 
   /** Ends the input (a last line without newline is read) and returns the summary. */

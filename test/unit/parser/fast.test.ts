@@ -88,7 +88,7 @@ describe('the WebAssembly line classifier', () => {
     ).not.toThrow();
   });
 
-  it('reads finished calls with their prefixes, tails and failures; refuses everything else', () => {
+  it('reads calls (finished, unfinished, resumed) with their prefixes, tails and failures; refuses the rest', () => {
     const cases: [string, number, number][] = [
       ['read(3, "x", 1) = 1', (ID.read << 2) | 0, -1],
       ['123   15:39:34.497023 brk(NULL)         = 0x1ae81000 <0.000036>', ID.brk << 2, 123],
@@ -105,8 +105,13 @@ describe('the WebAssembly line classifier', () => {
       ['openat(AT_FDCWD, "/y", O_RDONLY) = -1 ENOENT (No such file or directory)', ID.openat << 2, -1],
       ['[pid 9] 15:39:35 read(3, "= x", 1) = 1', ID.read << 2, 9],
       ['clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1}, NULL) = 0', ID.clock_nanosleep << 2, -1],
-      ['read(3, <unfinished ...>', -1, -1], // unfinished
-      ['<... read resumed>"x", 1) = 1', -1, -1], // resumed
+      ['read(3, <unfinished ...>', (1 << 28) | (ID.read << 2), -1], // kind 1: returns later
+      ['[pid 9] <... read resumed>"x", 1) = 1', (2 << 28) | (ID.read << 2), 9], // kind 2
+      ['<... openat resumed>) = -1 EPERM (Operation not permitted)', (2 << 28) | (ID.openat << 2) | 1, -1],
+      ['<... read resumed> <unfinished ...>', -1, -1], // resumed and cut again
+      ['<... read resumed>"x", 1)', -1, -1], // resumed, no result
+      ['<...read resumed>"x", 1) = 1', -1, -1],
+      ['<... unknown_call resumed>) = 0', -1, -1],
       ['execve("/bin/sh", ["sh"], 0x7ff /* 3 vars */) = 0', -1, -1], // the program changes
       ['sched_getaffinity(0, 128, [0 1]) = 8', -1, -1], // '(' not among the first 16 bytes
       ['unknown_call(1) = 0', -1, -1], // not in the names table

@@ -84,6 +84,9 @@ const CLASSIFIER_TOKENS = [
   'read(',
   'clone(',
   'sched_getaffinity(',
+  '<... read resumed>',
+  '<... clone resumed>',
+  ' <unfinished ...>',
 ];
 
 function feedWhole(bytes: Buffer, r: () => number, classifier: boolean) {
