@@ -8,9 +8,9 @@ import { LINES_WASM_BASE64 } from './lines.wasm';
  * Finding line ends one `buf.indexOf(10, pos)` at a time costs a native call per line (~15 ns,
  * as much as reading an ordinary line). A SIMD scan in a small WebAssembly function finds all of
  * a block's line ends at once (~3 ns a line); the parser then walks an Int32Array. A second
- * function reads the block's ordinary lines (a finished call, with or without pid and timestamp
- * prefixes) into the syscall's id, how it failed and the pid (`classify`), so JavaScript only
- * counts them. Both are in lines.wat. Files are read straight into the WebAssembly memory
+ * function reads the block's ordinary lines (calls finished, unfinished or resumed, with or
+ * without pid and timestamp prefixes) into the syscall's id, how it failed and the pid
+ * (`classify`), so JavaScript only applies them. Both are in lines.wat. Files are read straight into the WebAssembly memory
  * (`input`), so they are read where they are; other bytes are copied in. Where WebAssembly SIMD
  * is unavailable, the same interface is filled with `indexOf` and there is no `classify`.
  */
@@ -68,9 +68,9 @@ export function addName(table: Int32Array, name: string, id: number): boolean {
 export interface LineClassifier {
   /**
    * For the `count` lines of the last scan (of the block at `base`), the first starting at
-   * `start`, in a chunk that ends at `limit`: ids[q] is, when line q is a finished call of a name
-   * in `names`, the id << 2 | 1 for EPERM, 2 for ENOSYS, 0 otherwise, and -1 for any other line;
-   * pids[q] is its pid prefix or -1.
+   * `start`, in a chunk that ends at `limit`: ids[q] is, when line q is a call of a name in
+   * `names`, kind << 28 (0 finished, 1 unfinished, 2 resumed) | id << 2 | 1 for EPERM, 2 for
+   * ENOSYS, 0 otherwise; -1 for any other line. pids[q] is its pid prefix or -1.
    */
   classify(start: number, base: number, count: number, limit: number): void;
   readonly ids: Int32Array;
