@@ -90,8 +90,12 @@ const CLASSIFIER_TOKENS = [
 ];
 
 function feedWhole(bytes: Buffer, r: () => number, classifier: boolean) {
-  const p = new TraceParser({ classifier, pid: r() < 0.5 ? 7 : undefined });
-  const chunk = 1 + Math.floor(r() * 4096);
+  const p = new TraceParser({
+    classifier,
+    pid: r() < 0.5 ? 7 : undefined,
+    arch: r() < 0.5 ? 'x86_64' : 'aarch64',
+  });
+  const chunk = r() < 0.3 ? bytes.length : 1 + Math.floor(r() * 4096);
   for (let o = 0; o < bytes.length; o += chunk) p.push(bytes.subarray(o, o + chunk));
   return p.end();
 }
