@@ -21,7 +21,8 @@ export interface NewlineIndex {
   readonly ends: Int32Array;
   /**
    * A buffer to read input into (one, shared: whoever reads into it pushes what it read before
-   * anything else runs); blocks of it are scanned without a copy.
+   * anything else runs; TraceParser.push copies other bytes into it); blocks of it are scanned
+   * without a copy.
    */
   readonly input: Buffer;
   /** Finds every '\n' in buf[from, from + n) (n ≤ blockBytes); returns how many. */
@@ -186,6 +187,13 @@ export function simdNewlines(blockBytes = NEWLINE_BLOCK_BYTES): NewlineIndex | u
     const count = index.scan(probe, 0, probe.length - 1);
     if (count !== expected.scan(probe, 0, probe.length - 1)) return undefined;
     for (let k = 0; k < count; k++) if (ends[k] !== expected.ends[k]) return undefined;
+    const lines = index.lines!;
+    const line = Buffer.from('[pid 12] 1.5 read(3, "=", 1) = -1 EPERM (x)\n' + ' '.repeat(16));
+    line.copy(input);
+    addName(lines.names, 'read', 7);
+    lines.classify(0, 0, index.scan(input, 0, line.length), line.length);
+    lines.names.fill(0);
+    if (lines.ids[0] !== ((7 << 2) | 1) || lines.pids[0] !== 12) return undefined;
     return index;
   } catch {
     return undefined;
