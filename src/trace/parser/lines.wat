@@ -279,8 +279,8 @@
               (br $l)))
           (local.set $v (i32.add (local.get $v) (i32.const 2))) ;; the result's first byte
           (local.set $id (i32.or (i32.shl (local.get $k) (i32.const 2)) (i32.shl (local.get $kind) (i32.const 28))))
-          ;; ids[q] = id << 2 | 1 for a failure "-1 EPERM (…)", | 2 for ENOSYS, | 0 for anything
-          ;; else (as retKind reads it)
+          ;; how it failed, as retKind reads it: | 1 for "-1 EPERM (…)", | 2 for ENOSYS, | 0 for
+          ;; anything else
           (block $kind
             (br_if $kind (i32.ne (i32.load8_u (local.get $v)) (i32.const 0x2d))) ;; '-'
               (local.set $v (i32.add (local.get $v) (i32.const 1)))
