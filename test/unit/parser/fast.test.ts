@@ -105,6 +105,8 @@ describe('the WebAssembly line classifier', () => {
       ['openat(AT_FDCWD, "/y", O_RDONLY) = -1 ENOENT (No such file or directory)', ID.openat << 2, -1],
       ['[pid 9] 15:39:35 read(3, "= x", 1) = 1', ID.read << 2, 9],
       ['clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1}, NULL) = 0', ID.clock_nanosleep << 2, -1],
+      ['openat(AT_FDCWD</>, "/x", O_RDONLY) = 3</x>', ID.openat << 2, -1], // -y
+      ['openat(AT_FDCWD, "/x", O_RDONLY) = 3 <0.000012>', ID.openat << 2, -1], // -T
       ['read(3, <unfinished ...>', (1 << 28) | (ID.read << 2), -1], // kind 1: returns later
       ['[pid 9] <... read resumed>"x", 1) = 1', (2 << 28) | (ID.read << 2), 9], // kind 2
       ['<... openat resumed>) = -1 EPERM (Operation not permitted)', (2 << 28) | (ID.openat << 2) | 1, -1],
@@ -161,6 +163,32 @@ describe('the WebAssembly line classifier', () => {
     }
     expect(total).toBeGreaterThan(4000);
     expect(known / total).toBeGreaterThan(0.85);
+  });
+
+  it('the same line start, longer and shorter names, errors, -T and -y tails', () => {
+    const lines = [
+      'read(3, "x", 1) = 1',
+      'readv(3, [], 0) = 0',
+      'readlinkat(AT_FDCWD, "/proc/self/exe", "/bin/busybox", 4096) = 12',
+      'readlink("/proc/self/exe", 0x7ffd, 4096) = -1 ENOENT (No such file or directory)',
+      'set_robust_list(0x7f, 24) = 0',
+      'set_tid_address(0x7f) = 9',
+      'clock_nanosleep(CLOCK_REALTIME, 0, {tv_sec=0, tv_nsec=1}, NULL) = 0 <0.000101>',
+      'openat(AT_FDCWD</>, "/x", O_RDONLY) = 3</x>',
+      'sched_getaffinity(0, 128, [0 1]) = 8',
+      'mount("a", "b", "c", 0, NULL) = -1 EPERM (Operation not permitted)',
+      'bpf(BPF_PROG_LOAD, 0x7ff, 116) = -1 ENOSYS (Function not implemented)',
+    ];
+    const text = Array.from({ length: 50 }, (_, k) => lines[k % lines.length]).join('\n') + '\n';
+    const s = parseTraceText(text);
+    const expected: Record<string, number> = {};
+    for (let k = 0; k < 50; k++) {
+      const name = lines[k % lines.length]!.split('(')[0]!;
+      expected[name] = (expected[name] ?? 0) + 1;
+    }
+    expect(s.syscalls).toEqual(expected);
+    expect(s.failures).toEqual({ EPERM: { mount: 4 }, ENOSYS: { bpf: 4 } });
+    expect(s.unreadable.count).toBe(0);
   });
 
   it('a call cut by noise keeps its result, even when the cut ends in a digit', () => {
