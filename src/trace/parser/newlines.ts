@@ -10,9 +10,10 @@ import { LINES_WASM_BASE64 } from './lines.wasm';
  * a block's line ends at once (~3 ns a line); the parser then walks an Int32Array. A second
  * function reads the block's ordinary lines (calls finished, unfinished or resumed, with or
  * without pid and timestamp prefixes) into the syscall's id, how it failed and the pid
- * (`classify`), so JavaScript only applies them. Both are in lines.wat. Files are read straight into the WebAssembly memory
- * (`input`), so they are read where they are; other bytes are copied in. Where WebAssembly SIMD
- * is unavailable, the same interface is filled with `indexOf` and there is no `classify`.
+ * (`classify`), so JavaScript only applies them. Both are in lines.wat. Files are read straight
+ * into the WebAssembly memory (`input`), so they are read where they are; other bytes are copied
+ * in. Where WebAssembly SIMD is unavailable, the same interface is filled with `indexOf` and there
+ * is no `classify`.
  */
 export interface NewlineIndex {
   /** the largest block `scan` accepts */
