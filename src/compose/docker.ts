@@ -6,6 +6,8 @@ import { resolveContext, type ProjectContext } from './context';
 import { loadFromContext } from './loader';
 import {
   ComposeProject,
+  Healthcheck,
+  ServiceVolume,
   type ComposeService,
   type ProjectOptions,
   type Resolver,
@@ -22,25 +24,10 @@ import { parseComposeYaml } from './yaml';
 
 // ---- compose's JSON output --------------------------------------------------------------------
 
-const JsonVolume = z.looseObject({
-  type: z.enum(['volume', 'bind', 'tmpfs', 'npipe', 'cluster', 'image']),
-  source: z.string().optional(),
-  target: z.string(),
-  read_only: z.boolean().optional(),
-  bind: z.record(z.string(), z.unknown()).optional(),
-  volume: z.record(z.string(), z.unknown()).optional(),
-  tmpfs: z.record(z.string(), z.unknown()).optional(),
-});
+// the model's shapes, with whatever else compose prints kept
+const JsonVolume = ServiceVolume.loose();
 
-const JsonHealthcheck = z.looseObject({
-  test: z.array(z.string()).optional(),
-  interval: z.string().optional(),
-  timeout: z.string().optional(),
-  retries: z.number().int().optional(),
-  start_period: z.string().optional(),
-  start_interval: z.string().optional(),
-  disable: z.boolean().optional(),
-});
+const JsonHealthcheck = Healthcheck.loose();
 
 const JsonService = z.looseObject({
   image: z.string().optional(),
