@@ -9,6 +9,11 @@ export const jsonFlag = Flags.boolean({
   description: 'Print one JSON document on stdout and nothing else there.',
 });
 
+/** `--compat32`: generate and harden allow the 32-bit forms of every call. */
+export const compat32Flag = Flags.boolean({
+  description: 'Also allow the 32-bit (i386/arm) forms of every call, for images that run 32-bit code.',
+});
+
 /** The compose project flags, named as docker compose names them (DESIGN §3). */
 export const composeFlags = {
   file: Flags.string({

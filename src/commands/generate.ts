@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, composeFlags, jsonFlag, projectOptions } from './base';
+import { BaseCommand, compat32Flag, composeFlags, jsonFlag, projectOptions } from './base';
 
 export default class Generate extends BaseCommand {
   static override summary = 'Turn the traces of a service into a minimal seccomp profile.';
@@ -31,9 +31,7 @@ Exit codes: 0 written, 1 no system calls in the traces, 2 bad input.`;
       char: 'o',
       description: 'Where to write the profile (default: the path security_opt names).',
     }),
-    compat32: Flags.boolean({
-      description: 'Also allow the 32-bit (i386/arm) forms of every call, for images that run 32-bit code.',
-    }),
+    compat32: compat32Flag,
     json: jsonFlag,
   };
 

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { BaseCommand, composeFlags, jsonFlag, projectOptions } from './base';
+import { BaseCommand, compat32Flag, composeFlags, jsonFlag, projectOptions } from './base';
 
 export default class Harden extends BaseCommand {
   static override summary = 'Trace, generate, and prove a profile by replaying the workload under it.';
@@ -60,9 +60,7 @@ Exit codes: 0 profile proven and written, 1 the service or workload failed under
       default: 'strace',
       description: 'How to record: strace, or bpf (the kernel counts; near full speed; root, local engine).',
     }),
-    compat32: Flags.boolean({
-      description: 'Also allow the 32-bit (i386/arm) forms of every call, for images that run 32-bit code.',
-    }),
+    compat32: compat32Flag,
     json: jsonFlag,
   };
 
