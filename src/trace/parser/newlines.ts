@@ -79,8 +79,8 @@ export interface LineClassifier {
   readonly pids: Int32Array;
   /** the names table classify reads (NAMES_INTS); a parser copies its own in before it reads */
   readonly names: Int32Array;
-  /** which parser's table `names` holds */
-  owner: object | null;
+  /** the table (a parser's, or the seed shared by parsers) whose copy `names` holds */
+  owner: Int32Array | null;
 }
 
 /**

@@ -394,8 +394,12 @@ export class TraceParser {
   private readonly multiPid: boolean;
   /** the WebAssembly line classifier, unless there is none or the options turn it off */
   private readonly lines: LineClassifier | undefined;
-  /** this parser's names for the classifier (copied into its memory while it reads this parser's lines) */
-  private readonly classifierNames: Int32Array | null;
+  /**
+   * The classifier's names table for this parser's ids: the seed's, shared, until the parser
+   * learns a name of its own (then a copy of it with that name); loaded into the classifier's
+   * memory while this parser's lines are read, unless it is there already.
+   */
+  private classifierNames: Int32Array;
 
   private last: ProcessState | null = null;
   /** the pid `last` was looked up by; NOT_CACHED when none (a small integer keeps the field a Smi) */
@@ -419,7 +423,7 @@ export class TraceParser {
     for (const n of ['clone', 'clone3', 'fork', 'vfork']) this.forkIds[this.names.idOf(n)] = 1;
     this.multiPid = options.pid === undefined;
     this.lines = options.classifier === false ? undefined : NEWLINES.lines;
-    this.classifierNames = this.lines ? seed.classifierNames.slice() : null;
+    this.classifierNames = seed.classifierNames;
     if (options.source !== undefined) this.summary.sources.push(options.source);
     if (options.pid !== undefined) this.summary.pid = options.pid;
   }
@@ -461,9 +465,9 @@ export class TraceParser {
     const view = new DataView(buf.buffer, buf.byteOffset, len);
     const block = NEWLINES.blockBytes;
     const classifier = buf.buffer === NEWLINES.input.buffer ? this.lines : undefined;
-    if (classifier !== undefined && classifier.owner !== this) {
-      classifier.names.set(this.classifierNames!);
-      classifier.owner = this;
+    if (classifier !== undefined && classifier.owner !== this.classifierNames) {
+      classifier.names.set(this.classifierNames);
+      classifier.owner = this.classifierNames;
     }
     const at = buf.byteOffset;
     let lines = 0;
@@ -530,10 +534,17 @@ export class TraceParser {
 
   /** A new name: the classifier knows ordinary ones (not execve, the fork family) from now on. */
   private learn(name: string, id: number): void {
-    const own = this.classifierNames;
-    if (own === null || id < SPECIAL_IDS || !addName(own, name, id)) return;
-    const lines = this.lines!;
-    if (lines.owner === this) addName(lines.names, name, id);
+    const lines = this.lines;
+    if (lines === undefined || id < SPECIAL_IDS || name.length > 15) return;
+    const before = this.classifierNames;
+    const own = before === seededNames(this.personalities[0]).classifierNames ? before.slice() : before;
+    if (!addName(own, name, id)) return;
+    this.classifierNames = own;
+    // the table being read now (this parser's, before the name) gets it too
+    if (lines.owner === before) {
+      addName(lines.names, name, id);
+      lines.owner = own;
+    }
   }
 
   /**

@@ -75,7 +75,7 @@ describe('the WebAssembly line classifier', () => {
     const table = new Int32Array(NAMES_INTS);
     for (const [name, id] of Object.entries(ID)) addName(table, name, id);
     lines.names.set(table);
-    lines.owner = null; // the next parser copies its own table back in
+    lines.owner = null; // the next parser copies its table back in
     const count = NEWLINES.scan(NEWLINES.input, 0, bytes.length);
     lines.classify(0, 0, count, bytes.length);
     return Array.from({ length: count }, (_, q) => [lines.ids[q]!, lines.pids[q]!]);
@@ -189,6 +189,23 @@ describe('the WebAssembly line classifier', () => {
     expect(s.syscalls).toEqual(expected);
     expect(s.failures).toEqual({ EPERM: { mount: 4 }, ENOSYS: { bpf: 4 } });
     expect(s.unreadable.count).toBe(0);
+  });
+
+  it('parsers taking turns, each learning names of its own, read as each would alone', () => {
+    // new names get ids in the order a parser meets them: different ids for the same name here
+    const a = ['zz_alpha(1) = 0', 'zz_beta(2) = -1 EPERM (x)', 'read(3, "x", 1) = 1'];
+    const b = ['zz_beta(2) = 0', 'zz_gamma(3) = -1 ENOSYS (x)', 'zz_alpha(1) = 0'];
+    const text = (lines: string[]) => Buffer.from(lines.join('\n') + '\n' + 'x'.repeat(16) + '\n');
+    const pa = new TraceParser({ pid: 1 });
+    const pb = new TraceParser({ pid: 1 });
+    for (let round = 0; round < 3; round++) {
+      pa.push(text(a));
+      pb.push(text(b));
+    }
+    const alone = (lines: string[]) =>
+      parseTraceText(Buffer.concat([text(lines), text(lines), text(lines)]), { pid: 1, classifier: false });
+    expect(pa.end()).toEqual(alone(a));
+    expect(pb.end()).toEqual(alone(b));
   });
 
   it('a call cut by noise keeps its result, even when the cut ends in a digit', () => {
